@@ -1,0 +1,73 @@
+// The CLI: declares global flags, registers each command group, and is the only place
+// that catches errors and maps them to exit codes. Commands live in ./commands/<group>.ts
+// and each exports `register(program, env)`; they parse flags, call one library function
+// and render its result (text, or JSON with --json).
+import { Command, CommanderError } from 'commander';
+import { BuilderError } from '../errors.js';
+import { SETTINGS } from '../settings.js';
+import { COMMAND_GROUPS } from './commands/index.js';
+
+export async function run(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  const program = new Command('vzbuild')
+    .description('Build OS template caches from RPM distro recipes and deploy them as containers (OpenVZ or LXC)')
+    .version(await toolVersion(), '-V, --version')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const row of Object.values(SETTINGS)) {
+    program.option(row.flag, row.help + ('env' in row && row.env ? ` [env ${row.env}]` : ''));
+  }
+  for (const register of COMMAND_GROUPS) register(program, io);
+  try {
+    await program.parseAsync(argv);
+    return io.exitCode ?? 0;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** A command may set a non-zero exit code without throwing (e.g. `ubc validate` found violations). */
+  exitCode?: number;
+}
+
+function defaultIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Help and version are "errors" to commander's exitOverride; they already printed.
+    return err.exitCode;
+  }
+  if (err instanceof BuilderError) {
+    io.stderr.write(`vzbuild: ${err.code}: ${err.message}\n`);
+    if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
+    if (io.env.VZBUILD_DEBUG && err.stack) io.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  io.stderr.write(`vzbuild: internal error (please report): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  return 70;
+}
+
+let versionMemo: string | undefined;
+export async function toolVersion(): Promise<string> {
+  if (versionMemo) return versionMemo;
+  const { readFile } = await import('node:fs/promises');
+  const { fileURLToPath } = await import('node:url');
+  // main.ts sits at builder/cli/ in the sources and dist/builder/cli/ when compiled.
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(fileURLToPath(new URL(rel, import.meta.url)), 'utf8'));
+      if (pkg.name === 'vzbuild') return (versionMemo = String(pkg.version));
+    } catch (err) {
+      // Not at this depth; try the next candidate.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return (versionMemo = '0.0.0');
+}

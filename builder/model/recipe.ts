@@ -1,0 +1,59 @@
+// A loaded, validated recipe (after `extends` is applied and $releasever/$basearch are
+// expanded). The YAML schema and loader live in builder/recipe/; this is the data other
+// stages see.
+export const RECIPE_VERSION = 1 as const;
+
+export interface RecipeRepo {
+  id: string;
+  name?: string;
+  baseurl: string[];
+  mirrorlist?: string;
+  metalink?: string;
+  enabled: boolean;
+  gpgcheck: boolean;
+  repoGpgcheck: boolean;
+  /** Key locations: file:// paths or https URLs (never a keyserver). */
+  gpgkey: string[];
+  /** Pinned OpenPGP fingerprints (40 hex, upper case) the keys must match. */
+  fingerprint: string[];
+  priority: number;
+  cost: number;
+  /** Per-repo excludes (dnf's excludepkgs). */
+  exclude: string[];
+  moduleHotfixes?: boolean;
+}
+
+export interface RecipeHooks {
+  /** Run on the host before the template cache is made, with the root path as $1. */
+  preCache: string[];
+  /** Run on the host after the cache is packed, with the cache path as $1. */
+  postCache: string[];
+  /** Run inside the root (sandboxed) after all packages are installed. */
+  postInstall: string[];
+}
+
+export interface Recipe {
+  version: typeof RECIPE_VERSION;
+  name: string;
+  /** Absolute path of the file this recipe was loaded from. */
+  file: string;
+  distro: { id: string; release: string; arch: string };
+  /** Template cache naming as vzpkg: <os>-<release>-<arch>[-<variant>]. */
+  variant?: string;
+  repos: RecipeRepo[];
+  /** Specs as dnf takes them: names, globs, provides, /file paths, @group, @^environment, module:stream/profile via modules. */
+  packages: string[];
+  exclude: string[];
+  weakDeps: boolean;
+  modules: { enable: string[]; disable: string[] };
+  /** Additional arches besides the base arch and noarch (e.g. i686 for multilib). */
+  multilibArches: string[];
+  hooks: RecipeHooks;
+  output: {
+    formats: ('tar.gz' | 'tar.xz' | 'tar.zst' | 'dir')[];
+    /** Path of a SOURCE_DATE_EPOCH override; default from the lock. */
+    sourceDateEpoch?: number;
+  };
+  /** The rpmdb backend the target's rpm reads. */
+  rpmdb: 'sqlite' | 'bdb';
+}
