@@ -70,11 +70,13 @@ export class Sat implements PolicyState {
       if (!j.forceBest) return;
       const k = this.ruleToJob.indexOf(ji);
       if (k < 0) return;
-      const q = this.lits[this.jobrules + k].filter((l) => l > 0);
+      const lits = this.lits[this.jobrules + k];
+      const q = lits.filter((l) => l > 0);
       if (!q.length) return;
       const best = filterUnwanted(this, q, Mode.Recommend);
       if (best.length === q.length) return;
-      this.addRule(best);
+      // negative literals (a conditional job's "if" part) stay in the best rule
+      this.addRule([...best, ...lits.filter((l) => l < 0)]);
     });
     this.learntrules = this.lits.length;
     this.makeWatches();
