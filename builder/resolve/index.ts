@@ -7,7 +7,7 @@ import { ResolveError } from './errors.js';
 import { explainProblem } from './explain.js';
 import { buildJobs } from './jobs.js';
 import { Pool } from './pool.js';
-import { buildPkgRules } from './rules.js';
+import { buildInfarchRules, buildPkgRules } from './rules.js';
 import { Sat } from './sat.js';
 import { matchesNevra, nevraPossibilities } from './specs.js';
 import type { ResolveInput, ResolveResult } from './types.js';
@@ -40,8 +40,8 @@ export function resolvePackages(input: ResolveInput): ResolveResult {
   const multi = new Set<number>();
   for (const name of INSTALLONLY) for (const id of pool.whatProvides({ name })) multi.add(id);
   const roots = [...new Set(jobs.flatMap((j) => j.rules.flat().filter((l) => l > 0)))];
-  const { rules } = buildPkgRules(pool, roots, (id) => multi.has(id));
-  const sat = new Sat(pool, rules, jobs, input.request.weakDeps);
+  const { rules, added } = buildPkgRules(pool, roots, (id) => multi.has(id));
+  const sat = new Sat(pool, rules, jobs, buildInfarchRules(pool, added), input.request.weakDeps);
   if (!sat.run()) {
     const problems = explainProblem(sat, jobs, sat.problem?.jobs ?? []);
     throw new ResolveError('E_UNSOLVABLE', `cannot resolve the request:\n  ${problems.join('\n  ')}`, { problems });

@@ -17,11 +17,13 @@ export interface Job {
   label: string;
   rules: Rule[];
   forceBest: boolean;
+  /** dnf's package-set jobs carry SOLVER_SETARCH: they switch off infarch rules of their names. */
+  setArch: boolean;
 }
 
 function oneOf(label: string, ids: number[]): Job {
   const c = [...new Set(ids)].sort((a, b) => a - b);
-  return { label, rules: [c], forceBest: true };
+  return { label, rules: [c], forceBest: true, setArch: true };
 }
 
 /** hawkey's filter(obsoletes=q): packages whose Obsoletes match a package of q. */
@@ -64,7 +66,7 @@ function specJobs(pool: Pool, spec: string): Job[] {
     }
   } else {
     const dep = parseDepSpec(spec);
-    if (dep) ids = pool.whatProvides(dep);
+    if (dep) ids = pool.whatProvides(dep).filter((i) => pool.solvables[i].installable);
   }
   if (!ids.length) throw new ResolveError('E_NO_MATCH', `No match for argument: ${spec}`, { hint: 'check the name, or whether an exclude or a module filter hides it' });
   return [oneOf(spec, ids)];
@@ -80,7 +82,7 @@ function groupJobs(pool: Pool, comps: CompsData | undefined, spec: string, arch:
   for (const g of groups) {
     for (const ref of g!.packages) {
       if (ref.type === 'optional') continue;
-      const ids = (pool.byName.get(ref.name) ?? []).filter((i) => !ref.basearchonly || pool.solvables[i].arch === arch);
+      const ids = (pool.byName.get(ref.name) ?? []).filter((i) => pool.solvables[i].installable && (!ref.basearchonly || pool.solvables[i].arch === arch));
       if (!ids.length) {
         warnings.push(`No match for group package "${ref.name}${ref.basearchonly ? '.' + arch : ''}"`);
         continue;
@@ -88,7 +90,7 @@ function groupJobs(pool: Pool, comps: CompsData | undefined, spec: string, arch:
       if (ref.type === 'conditional' && ref.requires) {
         const dep: Dep = { name: `(${ref.name} if ${ref.requires})` };
         const cnf = depCnf(pool, dep);
-        jobs.push({ label: `@${g!.id}: ${dep.name}`, rules: cnf.length ? cnf : [], forceBest: true });
+        jobs.push({ label: `@${g!.id}: ${dep.name}`, rules: cnf.length ? cnf : [], forceBest: true, setArch: false });
         continue;
       }
       jobs.push(oneOf(`@${g!.id}`, [...ids, ...obsoletersOf(pool, ids)]));

@@ -3,7 +3,8 @@
 // primary.xml order (tie-breaks fall back to this order, as libsolv's do). Owns dependency
 // matching (rpm's range overlap, unversioned provides match anything, a missing release
 // matches any), file provides, arch scores and colors. Excluded and hidden packages are
-// not installable and never appear as providers, as in libsolv's "considered" map.
+// not installable (libsolv's "considered" map) but, as dnf configures libsolv, still listed
+// as providers.
 import type { Dep, Evr, RepoPackage, Sense } from '../model/package.js';
 import { compareEvr } from '../rpm/vercmp.js';
 import type { ResolveInput } from './types.js';
@@ -109,7 +110,9 @@ export class Pool {
         };
         this.solvables.push(s);
         this.idOf.set(pkg, id);
-        if (s.installable) this.index(s);
+        // POOL_FLAG_WHATPROVIDESWITHDISABLED (dnf sets it): excluded packages still show up
+        // as providers; their own "not installable" rule keeps them out.
+        if (archScore !== 0) this.index(s);
         id++;
       }
     });
@@ -142,7 +145,7 @@ export class Pool {
       for (const id of this.files.get(dep.name) ?? []) set.add(id);
       for (const pkg of this.input.fileOwners?.get(dep.name) ?? []) {
         const id = this.idOf.get(pkg);
-        if (id !== undefined && this.solvables[id].installable) set.add(id);
+        if (id !== undefined && this.solvables[id].archScore !== 0) set.add(id);
       }
     }
     r = [...set].sort((a, b) => a - b);

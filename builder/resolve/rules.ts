@@ -120,3 +120,42 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
   for (const r of rules) if (!out.length || ruleCmp(out[out.length - 1], r) !== 0) out.push(r);
   return { rules: out, added };
 }
+
+/**
+ * solver_addinfarchrules with implicitobsoleteusescolors (dnf's setting): a package of an
+ * inferior arch class (i686 next to x86_64) may only be installed in lock-step with a
+ * best-class package of the same name and EVR: (-p | same-EVR best-arch packages...).
+ */
+export function buildInfarchRules(pool: Pool, added: Uint8Array): Rule[] {
+  const out: Rule[] = [];
+  const done = new Set<string>();
+  for (let i = 2; i < pool.size; i++) {
+    if (!added[i]) continue;
+    const s = pool.solvables[i];
+    if (done.has(s.name)) continue;
+    done.add(s.name);
+    const same = pool.byName.get(s.name) ?? [];
+    let best = 0;
+    for (const p of same) {
+      if (!added[p]) continue;
+      const a = pool.solvables[p].archScore;
+      if (a && a !== 1 && (!best || a < best)) best = a;
+    }
+    if (!best) continue;
+    for (const p of same) {
+      if (!added[p]) continue;
+      const ps = pool.solvables[p];
+      const a = ps.archScore;
+      if (a === 1 || ((a ^ best) & 0xffff0000) === 0) continue;
+      const lsq = same.filter((q) => {
+        const qs = pool.solvables[q];
+        if (q === p || qs.arch === ps.arch) return false;
+        if (qs.evr.epoch !== ps.evr.epoch || qs.evr.version !== ps.evr.version || qs.evr.release !== ps.evr.release) return false;
+        const a2 = qs.archScore;
+        return a2 !== 0 && (a2 === 1 || ((a2 ^ best) & 0xffff000) === 0); // libsolv's mask, sic
+      });
+      out.push([-p, ...lsq]);
+    }
+  }
+  return out;
+}

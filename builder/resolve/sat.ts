@@ -15,6 +15,7 @@ export interface SatJob {
   /** The job's rules (one for a package set, one per CNF clause for a rich dep). */
   rules: Rule[];
   forceBest: boolean;
+  setArch: boolean;
 }
 
 export interface SatProblem {
@@ -50,7 +51,7 @@ export class Sat implements PolicyState {
   private pendingComplex: { dep: Dep; map: Uint8Array }[] = [];
   problem?: SatProblem;
 
-  constructor(readonly pool: Pool, pkgRules: Rule[], jobs: SatJob[], private readonly doweak: boolean) {
+  constructor(readonly pool: Pool, pkgRules: Rule[], jobs: SatJob[], infarch: Rule[], private readonly doweak: boolean) {
     this.n = pool.size;
     this.dm = new Int32Array(this.n);
     this.recommendsmap = new Uint8Array(this.n);
@@ -65,6 +66,13 @@ export class Sat implements PolicyState {
       }
     });
     this.jobrulesEnd = this.lits.length;
+    // infarch rules, minus those of names a SETARCH job selects (jobtodisablelist)
+    const setArchNames = new Set<string>();
+    for (const j of jobs) if (j.setArch) for (const r of j.rules) for (const l of r) if (l > 0) setArchNames.add(pool.solvables[l].name);
+    for (const r of infarch) {
+      const i = this.addRule(r);
+      if (setArchNames.has(pool.solvables[-r[0]].name)) this.disabled[i] = true;
+    }
     // solver_addbestrules: the first rule of each forcebest job, pruned to the best candidates
     jobs.forEach((j, ji) => {
       if (!j.forceBest) return;
