@@ -27,14 +27,22 @@ function oneOf(label: string, ids: number[]): Job {
 }
 
 /** hawkey's filter(obsoletes=q): packages whose Obsoletes match a package of q. */
+const obsoletersByName = new WeakMap<Pool, Map<string, number[]>>();
 function obsoletersOf(pool: Pool, ids: number[]): number[] {
-  const names = new Set(ids.map((i) => pool.solvables[i].name));
-  const out: number[] = [];
-  for (const s of pool.solvables) {
-    if (!s || !s.installable || !s.pkg.obsoletes.length) continue;
-    if (s.pkg.obsoletes.some((o) => names.has(o.name) && ids.some((i) => pool.matchesNevr(i, o)))) out.push(s.id);
+  let idx = obsoletersByName.get(pool);
+  if (!idx) {
+    idx = new Map();
+    for (const s of pool.solvables) if (s) for (const o of s.pkg.obsoletes) idx.set(o.name, [...(idx.get(o.name) ?? []), s.id]);
+    obsoletersByName.set(pool, idx);
   }
-  return out;
+  const names = new Set(ids.map((i) => pool.solvables[i].name));
+  const out = new Set<number>();
+  for (const n of names)
+    for (const sid of idx.get(n) ?? []) {
+      const s = pool.solvables[sid];
+      if (s.installable && s.pkg.obsoletes.some((o) => o.name === n && ids.some((i) => pool.matchesNevr(i, o)))) out.add(sid);
+    }
+  return [...out];
 }
 
 function considered(pool: Pool) {
@@ -42,8 +50,9 @@ function considered(pool: Pool) {
 }
 
 function specJobs(pool: Pool, spec: string): Job[] {
-  const pkgs = considered(pool);
-  const hit = queryNevra(spec, pkgs);
+  // Fast path: without '.' or globs, the NAME reading is the first that can match.
+  const byName = !spec.includes('.') && !isGlob(spec) ? (pool.byName.get(spec) ?? []).filter((i) => pool.solvables[i].installable) : [];
+  const hit = byName.length ? { pattern: { form: 'name' as const, name: spec }, matches: byName.map((i) => pool.solvables[i].pkg) } : queryNevra(spec, considered(pool));
   if (hit) {
     const ids = hit.matches.map((p) => pool.idOfPackage(p)!);
     const withObsoletes = hit.pattern.form === 'name';

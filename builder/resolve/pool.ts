@@ -76,23 +76,33 @@ export function primaryCoversPath(path: string): boolean {
   return path.startsWith('/etc/') || path.includes('bin/') || path === '/usr/lib/sendmail';
 }
 
-export class Pool {
+/** What a pool is built from; the same repos give the same index (see PoolIndex). */
+export interface PoolSource {
+  repos: ResolveInput['repos'];
+  arch: string;
+  fileOwners?: ResolveInput['fileOwners'];
+}
+
+/**
+ * The request-independent part: solvables, name/provides indexes and the whatprovides
+ * cache. Built once per repo set and reused by every resolve (excludes only flip the
+ * per-request "installable" flags, since excluded packages stay listed as providers).
+ */
+export class PoolIndex {
   readonly solvables: Solvable[] = [];
   readonly byName = new Map<string, number[]>();
   private readonly provides = new Map<string, { id: number; dep: Dep }[]>();
-  private readonly files = new Map<string, number[]>();
+  private files?: Map<string, number[]>;
   private readonly cache = new Map<string, number[]>();
   private readonly idOf = new Map<RepoPackage, number>();
-  readonly repoIds: string[];
 
-  constructor(readonly input: ResolveInput, isExcluded: (pkg: RepoPackage) => boolean) {
-    const policy = ARCH_POLICIES[input.request.arch] ?? [input.request.arch];
-    const score = new Map<string, number>(policy.map((a, i) => [a, (i + 1) << 16 | 1]));
+  constructor(readonly source: PoolSource) {
+    const policy = ARCH_POLICIES[source.arch] ?? [source.arch];
+    const score = new Map<string, number>(policy.map((a, i) => [a, ((i + 1) << 16) | 1]));
     score.set('noarch', 1);
-    this.repoIds = input.repos.map((r) => r.id);
     this.solvables.length = 2;
     let id = 2;
-    input.repos.forEach((repo, ri) => {
+    source.repos.forEach((repo, ri) => {
       for (const pkg of repo.packages) {
         const archScore = score.get(pkg.arch) ?? 0;
         const s: Solvable = {
@@ -106,7 +116,7 @@ export class Pool {
           subpriority: -repo.cost,
           archScore,
           color: archColor(pkg.arch),
-          installable: archScore !== 0 && !input.hidden?.has(pkg) && !isExcluded(pkg),
+          installable: archScore !== 0,
         };
         this.solvables.push(s);
         this.idOf.set(pkg, id);
@@ -128,27 +138,34 @@ export class Pool {
 
   private index(s: Solvable): void {
     push(this.byName, s.name, s.id);
-    const self: Dep = { name: s.name, sense: 'EQ', evr: s.evr };
-    push(this.provides, s.name, { id: s.id, dep: self });
+    push(this.provides, s.name, { id: s.id, dep: { name: s.name, sense: 'EQ', evr: s.evr } });
     for (const p of s.pkg.provides) push(this.provides, p.name, { id: s.id, dep: p });
-    for (const f of s.pkg.files) push(this.files, f, s.id);
   }
 
-  /** Installable providers of a simple (non-rich) dependency, ascending ids. */
+  /** Files primary.xml lists, indexed on the first file dependency. */
+  private fileIndex(): Map<string, number[]> {
+    if (!this.files) {
+      this.files = new Map();
+      for (const s of this.solvables) if (s && s.archScore !== 0) for (const f of s.pkg.files) push(this.files, f, s.id);
+    }
+    return this.files;
+  }
+
+  /** Providers of a simple (non-rich) dependency, ascending ids (excluded ones included). */
   whatProvides(dep: Dep): number[] {
     const key = dep.sense && dep.evr ? `${dep.name}\0${dep.sense}\0${dep.evr.epoch}:${dep.evr.version}-${dep.evr.release ?? ''}` : dep.name;
     let r = this.cache.get(key);
     if (r) return r;
-    const set = new Set<number>();
-    for (const e of this.provides.get(dep.name) ?? []) if (provideMatches(e.dep, dep)) set.add(e.id);
+    const found: number[] = [];
+    for (const e of this.provides.get(dep.name) ?? []) if (provideMatches(e.dep, dep)) found.push(e.id);
     if (dep.name.startsWith('/')) {
-      for (const id of this.files.get(dep.name) ?? []) set.add(id);
-      for (const pkg of this.input.fileOwners?.get(dep.name) ?? []) {
+      for (const id of this.fileIndex().get(dep.name) ?? []) found.push(id);
+      for (const pkg of this.source.fileOwners?.get(dep.name) ?? []) {
         const id = this.idOf.get(pkg);
-        if (id !== undefined && this.solvables[id].archScore !== 0) set.add(id);
+        if (id !== undefined && this.solvables[id].archScore !== 0) found.push(id);
       }
     }
-    r = [...set].sort((a, b) => a - b);
+    r = found.length < 2 ? found : [...new Set(found)].sort((a, b) => a - b);
     this.cache.set(key, r);
     return r;
   }
@@ -172,6 +189,19 @@ export class Pool {
     if (!s) return `#${id}`;
     return `${s.name}-${s.evr.epoch ? s.evr.epoch + ':' : ''}${s.evr.version}-${s.evr.release}.${s.arch}`;
   }
+}
+
+/** One request's view: the shared index with this request's installable flags set. */
+export type Pool = PoolIndex;
+
+/**
+ * Set the installable flags for a request (excludes, module-hidden packages, pins).
+ * The flags live on the shared index: resolves on one index must not interleave, which
+ * holds since resolving is synchronous.
+ */
+export function poolForRequest(index: PoolIndex, hidden: ReadonlySet<RepoPackage> | undefined, isExcluded: (pkg: RepoPackage) => boolean): Pool {
+  for (const s of index.solvables) if (s) s.installable = s.archScore !== 0 && !hidden?.has(s.pkg) && !isExcluded(s.pkg);
+  return index;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -46,14 +46,15 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
   };
   const addClause = (n: number, clause: number[]) => {
     if (clause.includes(n)) return; // self-fulfilling
-    const s = [...new Set([-n, ...clause])].sort((a, b) => a - b);
-    add(s);
+    // provider lists are ascending, so (-n, providers...) already is; mixed clauses get sorted
+    if (clause[0] > 0) add([-n, ...clause]);
+    else add([...new Set([-n, ...clause])].sort((a, b) => a - b));
   };
 
   const visit = (start: number) => {
     const work = [start];
-    while (work.length) {
-      const n = work.shift()!;
+    for (let wi = 0; wi < work.length; wi++) {
+      const n = work[wi];
       if (added[n]) continue;
       added[n] = 1;
       const s = pool.solvables[n];
