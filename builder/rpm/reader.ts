@@ -143,11 +143,11 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
   );
   const wrapPipeError = (e: unknown): Error =>
     e instanceof RpmError ? e : formatError(subject, `payload (${kind}) is corrupt: ${(e as Error).message}`, { cause: e });
-  const reader = new ByteReader(
+  const reader: ByteReader = new ByteReader(
     dec[Symbol.asyncIterator]() as AsyncIterator<Buffer>,
     limit,
     {
-      eof: (what) => formatError(subject, `payload ends early, in ${what} (after ${reader.consumed} bytes of cpio${recorded !== undefined ? `, header says ${recorded}` : ''})`),
+      eof: (what: string): Error => formatError(subject, `payload ends early, in ${what} (after ${reader.consumed} bytes of cpio${recorded !== undefined ? `, header says ${recorded}` : ''})`),
       overLimit: (n) =>
         formatError(subject, `payload decompresses to more than ${n} bytes${recorded !== undefined ? ' (the archive size the header records)' : ' (the most its file list allows)'}`),
     },
@@ -157,7 +157,7 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
   let completed = false;
   try {
     for (;;) {
-      const magicBuf = await reader.read(6, 'a cpio header').catch((e) => Promise.reject(pipeError ? wrapPipeError(pipeError) : e));
+      const magicBuf = await reader.read(6, 'a cpio header').catch((e: unknown) => Promise.reject(pipeError ? wrapPipeError(pipeError) : e));
       const form = cpioMagic(magicBuf);
       if (!form) throw formatError(subject, `bad cpio magic ${JSON.stringify(magicBuf.toString('latin1'))} at payload offset ${reader.consumed - 6}`);
       let entry: Omit<PayloadEntry, 'body' | 'linkTarget'>;
