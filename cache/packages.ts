@@ -136,6 +136,31 @@ export async function claimPartial(c: PackageCache, key: CacheKey): Promise<stri
   return mine;
 }
 
+/** Was this package (by sha256) verified against the key with this fingerprint before? */
+export async function hasVerifiedMark(c: PackageCache, sha256: string, fingerprint: string): Promise<boolean> {
+  try {
+    await stat(join(c.dir, 'verified', `${sha256}.${fingerprint}`));
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+/**
+ * Remember a verified signature. The content never changes (its name is its hash), so the
+ * mark stays true; an empty file created exclusively is atomic, and EEXIST means done.
+ */
+export async function markVerified(c: PackageCache, sha256: string, fingerprint: string): Promise<void> {
+  const dir = join(c.dir, 'verified');
+  await mkdir(dir, { recursive: true });
+  try {
+    await (await open(join(dir, `${sha256}.${fingerprint}`), 'wx')).close();
+  } catch (err) {
+    if (!isErrno(err, 'EEXIST')) throw err;
+  }
+}
+
 /** Drop a partial file that is known bad (wrong bytes). */
 export async function discardPartial(path: string): Promise<void> {
   await unlink(path).catch((e) => {

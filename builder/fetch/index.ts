@@ -37,8 +37,11 @@ export async function fetchPackages(input: FetchInput, ctx: Ctx, opts: FetchOpti
 
   const totalBytes = todo.reduce((n, i) => n + input.packages[i].size, 0);
   progress({ event: 'fetch-start', files: todo.length, bytes: totalBytes, cached: input.packages.length - todo.length });
-  const checker = await makeSignatureChecker(input.recipeRepos, input.packages, ctx);
   const http = new HttpClient(opts.http, ctx.env);
+  const checker = await makeSignatureChecker(input.recipeRepos, input.packages, http, ctx).catch((err) => {
+    http.close();
+    throw err;
+  });
   let filesDone = 0;
   let bytesDone = 0;
   const tick = () => progress({ event: 'fetch-progress', filesDone, files: todo.length, bytesDone, bytes: totalBytes, rate: Math.round((bytesDone * 1000) / Math.max(1, Date.now() - t0)) });
@@ -94,8 +97,9 @@ export async function fetchPackages(input: FetchInput, ctx: Ctx, opts: FetchOpti
     await queue.onIdle();
     if (failures.length) throw failures[0];
     // Signatures of cache hits: the content is known, but this recipe's keys may differ.
+    const downloaded = new Set(todo);
     for (const [i, p] of input.packages.entries()) {
-      if (results[i].fromCache && !todo.includes(i)) await checker.check(p, results[i].path, results[i].sha256);
+      if (!downloaded.has(i)) await checker.check(p, results[i].path, results[i].sha256);
     }
     stats.cached += input.packages.length - todo.length;
     stats.signaturesChecked = checker.checked;
