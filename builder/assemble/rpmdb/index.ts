@@ -111,3 +111,6 @@ async function safeMkdirInRoot(root: string, rel: string): Promise<string> {
   if (!cur.startsWith(base + sep)) throw new RpmdbError('E_RPMDB_WRITE', `dbPath ${rel} leaves the root ${base}`);
   return cur;
 }
+
+/** A stored (rpmdb-form) header parsed, for tests and `vzbuild inspect`. */
+export { parseStoredHeader } from './installed-header.js';
