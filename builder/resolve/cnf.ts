@@ -78,16 +78,23 @@ export function richCnf(pool: Pool, n: RichDep, neg: boolean): Cnf {
       return neg ? or(n.args.map((a) => richCnf(pool, a, true))) : and(n.args.map((a) => richCnf(pool, a, false)));
     case 'or':
       return neg ? and(n.args.map((a) => richCnf(pool, a, true))) : or(n.args.map((a) => richCnf(pool, a, false)));
-    case 'if':
-    case 'unless': {
-      // (T if C else E) = (!C or T) and (C or E); unless swaps the role of C.
-      const c = n.op === 'if';
-      const C = (x: boolean) => richCnf(pool, n.cond, c ? x : !x);
+    case 'if': {
+      // (T if C) = T or !C;  (T if C else E) = (T or !C) and (C or E)
+      const C = (x: boolean) => richCnf(pool, n.cond, x);
       const T = (x: boolean) => richCnf(pool, n.then, x);
       const E = n.else ? (x: boolean) => richCnf(pool, n.else!, x) : undefined;
       if (!neg) return and([or([C(true), T(false)]), ...(E ? [or([C(false), E(false)])] : [])]);
       // not: (C and !T) or (!C and !E)
       return E ? or([and([C(false), T(true)]), and([C(true), E(true)])]) : and([C(false), T(true)]);
+    }
+    case 'unless': {
+      // libsolv: (T unless C) = T and !C;  (T unless C else E) = (T and !C) or (E and C)
+      const C = (x: boolean) => richCnf(pool, n.cond, x);
+      const T = (x: boolean) => richCnf(pool, n.then, x);
+      const E = n.else ? (x: boolean) => richCnf(pool, n.else!, x) : undefined;
+      if (!neg) return E ? or([and([T(false), C(true)]), and([E(false), C(false)])]) : and([T(false), C(true)]);
+      // not: (!T or C) [and (!E or !C)]
+      return and([or([T(true), C(false)]), ...(E ? [or([E(true), C(true)])] : [])]);
     }
     default:
       return FALSE;
@@ -128,7 +135,7 @@ export function depFulfilled(pool: Pool, dep: Dep, installed: (id: number) => bo
       case 'if':
         return ev(n.cond) ? ev(n.then) : n.else ? ev(n.else) : true;
       case 'unless':
-        return !ev(n.cond) ? ev(n.then) : n.else ? ev(n.else) : true;
+        return !ev(n.cond) ? ev(n.then) : n.else ? ev(n.else) : false;
       default:
         return false;
     }
