@@ -9,7 +9,9 @@ import { Interner } from './intern.js';
 import { readMetadata } from './metadata-stream.js';
 import { primaryParser } from './primary.js';
 import { loadRepomd } from './repomd.js';
-import type { LoadRepoCtx, LoadRepoOptions, MetadataOpener, RepoMetadata, RepomdRecord } from './types.js';
+import { compsParser } from './comps.js';
+import { ModulesYamlError, parseModulesYaml } from './modules.js';
+import type { Comps, LoadRepoCtx, LoadRepoOptions, MetadataOpener, ModuleIndex, RepoMetadata, RepomdRecord } from './types.js';
 import { XmlScanner, type XmlHandler } from './xml-scanner.js';
 
 export interface XmlFileSpec {
@@ -44,6 +46,40 @@ export async function parseFilelists(spec: XmlFileSpec, packages: RepoPackage[])
   return parser.index;
 }
 
+export async function parseComps(spec: XmlFileSpec): Promise<Comps> {
+  const parser = compsParser();
+  await parseXmlFile(spec, parser);
+  return parser.comps;
+}
+
+export async function parseModules(spec: XmlFileSpec): Promise<ModuleIndex> {
+  const parts: string[] = [];
+  const file = { repo: spec.repo, open: spec.open, href: spec.record.location, checksum: spec.record.checksum, size: spec.record.size, signal: spec.signal };
+  await readMetadata(file, (t) => parts.push(t), () => undefined);
+  try {
+    return parseModulesYaml(parts.join(''));
+  } catch (err) {
+    if (err instanceof ModulesYamlError) throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** comps: compressed variants first (smaller downloads), the plain one if those are absent. */
+const COMPS_TYPES = ['group_zst', 'group_xz', 'group_gz', 'group'];
+
+async function loadComps(id: string, records: Record<string, RepomdRecord>, spec: (r: RepomdRecord) => XmlFileSpec, ctx: LoadRepoCtx): Promise<Comps | undefined> {
+  const present = COMPS_TYPES.filter((t) => records[t]);
+  for (const [i, type] of present.entries()) {
+    try {
+      return await parseComps(spec(records[type]));
+    } catch (err) {
+      if (!(err instanceof RepoMetadataError && err.code === 'E_METADATA_MISSING') || i === present.length - 1) throw err;
+      ctx.log.warn(`repo ${id}: ${records[type].location} is listed but missing; using <data type="${present[i + 1]}">`);
+    }
+  }
+  return undefined;
+}
+
 function requireRecord(id: string, records: Record<string, RepomdRecord>, type: string): RepomdRecord {
   const r = records[type];
   if (!r) throw new RepoMetadataError('E_METADATA_MISSING', id, 'repodata/repomd.xml', `has no <data type="${type}">`);
@@ -58,6 +94,9 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
   const t0 = performance.now();
   const packages = await parsePrimary(spec(primaryRecord));
   ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
+
+  const comps = opts.want?.comps === false ? undefined : await loadComps(id, repomd.records, spec, ctx);
+  const modules = opts.want?.modules === false || !repomd.records.modules ? undefined : await parseModules(spec(repomd.records.modules));
 
   // File lookups: primary's subset first; filelists.xml read once, on the first miss.
   let primaryOwners: ReturnType<typeof primaryFileIndex> | undefined;
@@ -78,6 +117,8 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
     repomdChecksum: repomd.checksum,
     records: repomd.records,
     packages,
+    ...(comps ? { comps } : {}),
+    ...(modules ? { modules } : {}),
     async filesOf(pkg) {
       const index = await loadFull();
       loaded = true;
