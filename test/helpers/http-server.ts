@@ -1,6 +1,6 @@
 // A real HTTP server on 127.0.0.1 serving a directory (a yum repo), which a test can tell,
 // per path, to misbehave: 503, reset the connection, truncate, send wrong bytes, stall,
-// trickle, ignore Range, 404. Each fault can be limited to the first N requests of a path.
+// trickle, ignore Range, 404, or answer late. Each fault can be limited to the first N requests of a path.
 // Records every request (path, Range, status) so tests can assert what happened.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
 
-export type Fault = '503' | '404' | 'reset' | 'truncate' | 'wrong-bytes' | 'stall' | 'trickle' | 'ignore-range';
+export type Fault = '503' | '404' | 'reset' | 'truncate' | 'wrong-bytes' | 'stall' | 'trickle' | 'ignore-range' | 'delay';
 
 export interface FaultRule {
   /** Matches when the request path (without the mount prefix) contains this string; '' = every path. */
@@ -61,6 +61,8 @@ export async function serveRepo(root: string, opts: { prefix?: string } = {}): P
     log.fault = fault;
     if (fault === '503') return send(503, 'overloaded');
     if (fault === '404') return send(404, 'not here');
+    // 'delay': answer correctly, 150 ms late (keeps transfers in flight for race tests).
+    if (fault === 'delay') await new Promise((r) => setTimeout(r, 150));
     const file = join(root, rel);
     let size: number;
     try {
