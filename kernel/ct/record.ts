@@ -48,12 +48,19 @@ export async function writeRecord(cacheDir: string, rec: CtRecord): Promise<void
   const tmp = `${final}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w', 0o644);
   try {
-    await fh.writeFile(JSON.stringify(rec, Object.keys(rec).sort(), 2) + '\n');
+    await fh.writeFile(JSON.stringify(sortKeys(rec), null, 2) + '\n');
     await fh.sync();
   } finally {
     await fh.close();
   }
   await rename(tmp, final);
+}
+
+/** Keys sorted at every level, so records diff cleanly. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
 }
 
 export async function readRecord(cacheDir: string, ctid: string): Promise<CtRecord> {

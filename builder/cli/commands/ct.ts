@@ -51,7 +51,6 @@ export function register(program: Command, io: CliIo): void {
     .argument('<ctid>')
     .argument('<command...>')
     .option(vz, vzHelp)
-    .passThroughOptions()
     .action(async (ctid: string, command: string[], o: { vzConf?: string }, cmd: Command) => {
       const ctx = ctxFrom(cmd, io);
       const r = await execCt(ctid, command, envOf(ctx, o.vzConf));
