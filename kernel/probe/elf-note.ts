@@ -102,7 +102,9 @@ async function parseElf(read: Reader, what: string): Promise<ElfInfo> {
       const descsz = u32(data, p + 4);
       const type = u32(data, p + 8);
       const nameEnd = p + 12 + namesz;
-      const descOff = p + 12 + pad(namesz);
+      // The descriptor starts at the next alignment boundary after the name (8-aligned notes
+      // put it at 16, not 12 + pad(namesz) = 20).
+      const descOff = pad(p + 12 + namesz);
       if (nameEnd > data.length || descOff + descsz > data.length) throw new ElfError(`${what}: malformed note at segment offset ${p}`);
       const name = data.subarray(p + 12, nameEnd).toString('latin1').replace(/\0+$/, '');
       notes.push({ name, type, desc: Buffer.from(data.subarray(descOff, descOff + descsz)) });
