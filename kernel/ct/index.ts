@@ -3,7 +3,7 @@
 // mode, check the template against the host, create the private area, write the record
 // last — and undoes a half-made CT on failure. Drivers and areas do the host work.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { cacheLayout } from '../../cache/layout.js';
 import { ValidationError } from '../../builder/errors.js';
 import type { Logger } from '../../builder/context.js';
@@ -12,6 +12,7 @@ import { LxcDriver } from '../lxc/driver.js';
 import { OpenVzDriver, readVzConfFile } from '../openvz/driver.js';
 import { ctPaths, parseVzConf, type VzConf } from '../openvz/vz-conf.js';
 import { createArea, destroyArea, mountArea, type PrivateArea } from '../private/areas.js';
+import { checkFreeSpace } from '../private/space.js';
 import { resolveTemplate, templateKey, templateName } from '../private/template-tree.js';
 import { checkCompat, inspectTemplateTree, type CompatReport } from '../probe/compat.js';
 import { probeHost, type HostProbe } from '../probe/index.js';
@@ -127,6 +128,14 @@ export async function createCt(input: CreateCtInput, env: CtEnv): Promise<Create
       throw refuse(input.ctid, compat);
     }
     const p = ctPaths(vz, input.ctid);
+    // vps-create refuses when VE_PRIVATE's filesystem can't hold the unpacked cache; say so
+    // before copying anything.
+    try {
+      await checkFreeSpace(cache, dirname(p.private));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
     const driver = new OpenVzDriver(vz);
     const installed = await driver.installCache(cache, templateName(cache));
     const record: CtRecord = {
