@@ -11,7 +11,9 @@ import json, os, sys, tempfile
 import dnf, dnf.conf, dnf.exceptions
 
 a = json.load(sys.stdin)
-root = tempfile.mkdtemp(prefix='dnfbatch-')
+# a fixed root keeps dnf's solv/metadata cache between runs (the benchmark's warm case)
+root = a.get('root') or tempfile.mkdtemp(prefix='dnfbatch-')
+os.makedirs(root, exist_ok=True)
 base = dnf.Base()
 c = base.conf
 c.installroot = root
