@@ -44,7 +44,7 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('two processes sharing a cac
       expect(assertCacheVerified(cache)).toBe(lock.packages.length);
       // No lock files or partial downloads are left behind.
       expect(readdirSync(join(cache, 'locks', 'packages'))).toEqual([]);
-      expect(readdirSync(join(cache, 'packages')).filter((n) => n.endsWith('.part'))).toEqual([]);
+      expect(readdirSync(join(cache, 'packages', '.partial')).filter((n) => n.endsWith('.part'))).toEqual([]);
     } finally {
       await s.close();
     }

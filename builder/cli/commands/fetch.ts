@@ -9,7 +9,6 @@ import type { FetchResult } from '../../fetch/index.js';
 import { readLockfile } from '../../lockfile/index.js';
 import type { Lockfile } from '../../model/lockfile.js';
 import type { RecipeRepo } from '../../model/recipe.js';
-import { fetchLock } from '../../pipeline/fetch.js';
 import { displayPath, findRecipe, loadRecipe } from '../../recipe/index.js';
 import type { CliIo } from '../main.js';
 import { ctxFrom, emit } from '../shared.js';
@@ -40,6 +39,8 @@ export function register(program: Command, io: CliIo): void {
       const render = ctx.settings.json ? undefined : progressRenderer(io);
       const run: Ctx = render ? { ...ctx, log: { ...ctx.log, progress: render.event } } : ctx;
       try {
+        // Loaded on use: `vzbuild --help` and other commands need none of the fetch stage.
+        const { fetchLock } = await import('../../pipeline/fetch.js');
         const r = await fetchLock(lock, repos, run, { offline: flags.offline, concurrency, verifyCache: flags.verifyCache });
         render?.done();
         emit(ctx, io, r, summary);
@@ -82,6 +83,10 @@ function mib(n: number): string {
   return `${(n / 1048576).toFixed(1)} MiB`;
 }
 
+function human(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(0)} KiB` : mib(n);
+}
+
 function summary(r: FetchResult): string {
   const s = r.stats;
   const secs = s.ms / 1000;
@@ -115,7 +120,7 @@ function progressRenderer(io: CliIo): { event: NonNullable<Logger['progress']>; 
           if (!tty) line(`waiting for another vzbuild (pid ${e.holder ?? '?'}) fetching ${e.nevra}`);
           break;
         case 'fetch-file':
-          if (!tty && !e.fromCache) line(`fetched ${e.nevra} (${mib(Number(e.size))})`);
+          if (!tty && !e.fromCache) line(`fetched ${e.nevra} (${human(Number(e.size))})`);
           break;
         case 'fetch-progress': {
           if (!tty || !Number(e.files)) break;
