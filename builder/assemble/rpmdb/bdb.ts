@@ -67,6 +67,9 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
     const byKey = new Map<string, { key: Buffer; items: [number, number][] }>();
     records.forEach((r, i) => {
       for (const row of indexRows(r.header, def)) {
+        // rpm's BDB code stores an empty key (the basename of "/") as one NUL byte
+        // ("/" fixup in rpmdb.c); libdb has no zero-length keys.
+        if (row.key.length === 0) row.key = Buffer.alloc(1);
         const k = row.key.toString('latin1');
         let e = byKey.get(k);
         if (!e) byKey.set(k, (e = { key: row.key, items: [] }));

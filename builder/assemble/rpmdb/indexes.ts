@@ -77,8 +77,7 @@ export function indexRows(h: Header, def: IndexDef): IndexRow[] {
       values.forEach((v, i) => {
         if (reqFlags && isTransientReq(reqFlags[i] ?? 0)) return;
         if (def.tag === Tag.TRIGGERNAME && values.indexOf(v) < i) return;
-        // td2key: an empty string has no key.
-        if (v.length === 0) return;
+        // An empty string is a key too: filesystem's "/" has basename "" (rpm indexes it).
         const idx = trigIdx ? (trigIdx[i] ?? i) : i;
         rows.push({ key: Buffer.from(v, 'utf8'), idx });
         if (v.startsWith('(') && e.type === TagType.STRING_ARRAY && RICH_INDEXED.has(def.tag)) {
