@@ -157,7 +157,7 @@ async function fetchOne(
       await discardPartial(part);
       throw err;
     }
-    const path = await commitPackage(cache, part, d.sha256, key);
+    const path = await commitPackage(cache, part, d.sha256, key, { synced: true });
     return { pkg: { nevra, path, sha256: d.sha256, size: d.size, fromCache: false }, resumed: d.resumedFrom, url: d.url };
   } finally {
     await lock.release();
