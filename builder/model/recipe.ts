@@ -21,6 +21,15 @@ export interface RecipeRepo {
   /** Per-repo excludes (dnf's excludepkgs). */
   exclude: string[];
   moduleHotfixes?: boolean;
+  /** TLS client identity for entitlement repos (cdn.redhat.com): absolute host paths. */
+  sslclientcert?: string;
+  sslclientkey?: string;
+  /** CA bundle to verify the repo's server with (e.g. /etc/rhsm/ca/redhat-uep.pem). */
+  sslcacert?: string;
+  /** false only for mirrors with broken TLS; default true. */
+  sslverify?: boolean;
+  /** dnf's skip_if_unavailable: a repo that cannot be reached is left out instead of failing. */
+  skipIfUnavailable?: boolean;
 }
 
 export interface RecipeHooks {
@@ -56,4 +65,7 @@ export interface Recipe {
   };
   /** The rpmdb backend the target's rpm reads. */
   rpmdb: 'sqlite' | 'bdb';
+  description?: string;
+  /** Environment for scriptlets and post-install hooks (vzpkg's EZ `environment` file). */
+  environment?: Record<string, string>;
 }

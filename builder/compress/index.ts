@@ -1,0 +1,88 @@
+// Decompression as streams, for RPM payloads and repository metadata (.gz/.bz2/.xz/.zst).
+// Owns: recognising a compressor from magic bytes or rpm's PAYLOADCOMPRESSOR name, and the
+// choice of decoder per format. Does not own: what is inside (cpio, XML).
+//
+// Decoder choice (measured by test/bench/compress.bench.ts; numbers in its header):
+//  - gzip: node's zlib, in-process and native.
+//  - xz/lzma, bzip2, zstd: the `xz`, `bzip2`, `zstd` CLIs through kernel/pipe.ts. Node 20's
+//    zlib has none of them; a separate process also decompresses on the second core while
+//    we parse cpio on the first.
+import { createGunzip } from 'node:zlib';
+import { PassThrough, type Duplex } from 'node:stream';
+import { spawnPipe } from '../../kernel/pipe.js';
+
+export type Compression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'lzma' | 'zstd';
+export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'bzip2', 'xz', 'lzma', 'zstd'];
+
+export interface DecompressOptions {
+  signal?: AbortSignal;
+}
+
+/** A stream that takes compressed bytes in and gives plain bytes out; errors on corrupt input. */
+export function decompressStream(kind: Compression, opts: DecompressOptions = {}): Duplex {
+  switch (kind) {
+    case 'none':
+      return new PassThrough({ highWaterMark: 256 * 1024 });
+    case 'gzip':
+      // Multi-member gzip is read through, as gzip(1) and rpm do.
+      return createGunzip({ chunkSize: 128 * 1024 });
+    case 'bzip2':
+      return spawnPipe(['bzip2', '-dc'], { signal: opts.signal });
+    case 'xz':
+      return spawnPipe(['xz', '-dc', '--format=xz'], { signal: opts.signal });
+    case 'lzma':
+      return spawnPipe(['xz', '-dc', '--format=lzma'], { signal: opts.signal });
+    case 'zstd':
+      return spawnPipe(['zstd', '-dcq'], { signal: opts.signal });
+    default:
+      throw new TypeError(`decompressStream: unknown compression ${String(kind)}`);
+  }
+}
+
+/**
+ * The compression of a stream from its first bytes (give at least 6). `undefined` when no
+ * known magic matches; plain data (e.g. a cpio archive or XML) is reported as undefined too,
+ * so callers decide whether "none" is acceptable.
+ */
+export function detectCompression(first: Uint8Array): Compression | undefined {
+  const b = first;
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (b.length >= 3 && b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return 'bzip2';
+  if (b.length >= 6 && b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58 && b[4] === 0x5a && b[5] === 0x00) return 'xz';
+  if (b.length >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return 'zstd';
+  // .lzma (LZMA_Alone) has no magic: a properties byte (lc/lp/pb, < 225), then a 32-bit
+  // little-endian dictionary size; rpm's and xz's encoders use 0x5d and a power-of-two-ish size.
+  if (b.length >= 5 && b[0] === 0x5d && b[1] === 0x00 && b[2] === 0x00) return 'lzma';
+  return undefined;
+}
+
+/** rpm's PAYLOADCOMPRESSOR tag value → Compression (absent tag means gzip, as rpm assumes). */
+export function compressionFromRpmName(name: string | undefined): Compression | undefined {
+  switch (name ?? 'gzip') {
+    case 'gzip':
+      return 'gzip';
+    case 'bzip2':
+      return 'bzip2';
+    case 'xz':
+      return 'xz';
+    case 'lzma':
+      return 'lzma';
+    case 'zstd':
+      return 'zstd';
+    case 'identity':
+    case 'none':
+      return 'none';
+    default:
+      return undefined;
+  }
+}
+
+/** The extension a metadata file of this compression carries (repomd hrefs). */
+export function compressionFromFileName(name: string): Compression {
+  if (name.endsWith('.gz')) return 'gzip';
+  if (name.endsWith('.bz2')) return 'bzip2';
+  if (name.endsWith('.xz')) return 'xz';
+  if (name.endsWith('.lzma')) return 'lzma';
+  if (name.endsWith('.zst')) return 'zstd';
+  return 'none';
+}

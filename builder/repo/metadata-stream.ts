@@ -1,0 +1,147 @@
+// Reading one metadata file: open it through the opener, hash the stored bytes while
+// streaming, pick the decompressor from its first bytes (or its name), decode UTF-8 and
+// hand text to a sink (the XML scanner or a YAML collector). At the end the checksum
+// must match repomd.xml; when decompression or parsing fails first, the file is hashed
+// again so that corruption is reported as a checksum error rather than as a zlib or XML
+// message. Owns error mapping to RepoMetadataError; knows nothing about XML elements.
+import { Readable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { isErrno } from '../errors.js';
+import { hasherFor } from './checksum.js';
+import { RepoMetadataError, XmlSyntaxError } from './errors.js';
+import type { MetadataOpener } from './types.js';
+
+export type Compression = 'none' | 'gzip' | 'xz' | 'bzip2' | 'zstd';
+
+export interface MetadataFile {
+  repo: string;
+  open: MetadataOpener;
+  href: string;
+  /** "<algo>:<hex>" of the stored bytes; unverified when absent (repomd.xml itself). */
+  checksum?: string;
+  size?: number;
+  signal?: AbortSignal;
+}
+
+/** By magic bytes first (a mislabelled file still reads), then by name. */
+export function detectCompression(head: Uint8Array, href: string): Compression | undefined {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
+  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (/\.(xml|ya?ml)$/.test(href) || looksLikeText(head)) return 'none';
+  return undefined;
+}
+
+function looksLikeText(head: Uint8Array): boolean {
+  let i = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
+  return i < head.length && (head[i] === 0x3c /* < */ || head[i] === 0x2d /* --- */ || head[i] === 0x64 /* document: */);
+}
+
+function decompressor(kind: Compression, file: MetadataFile): Duplex | undefined {
+  switch (kind) {
+    case 'none':
+      return undefined;
+    case 'gzip':
+      return createGunzip();
+    default:
+      throw new RepoMetadataError('E_METADATA_COMPRESSION', file.repo, file.href, `${kind} compression is not supported yet`);
+  }
+}
+
+async function openFile(file: MetadataFile): Promise<NodeJS.ReadableStream> {
+  try {
+    return await file.open(file.href);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) throw new RepoMetadataError('E_METADATA_MISSING', file.repo, file.href, 'file not found', { cause: err });
+    throw err;
+  }
+}
+
+/** Hash the whole stored file (the slow path, after a failure). */
+async function hashFile(file: MetadataFile): Promise<{ hex: string; size: number }> {
+  const h = hasherFor(file.checksum!);
+  let size = 0;
+  for await (const c of (await openFile(file)) as AsyncIterable<Buffer>) {
+    h.update(c);
+    size += c.length;
+  }
+  return { hex: h.digest('hex'), size };
+}
+
+function checksumError(file: MetadataFile, actualHex: string, size: number, cause?: unknown): RepoMetadataError {
+  const algo = file.checksum!.slice(0, file.checksum!.indexOf(':'));
+  const sizeNote = file.size !== undefined && file.size !== size ? ` (size ${size}, repomd.xml says ${file.size}: truncated or replaced?)` : '';
+  return new RepoMetadataError('E_METADATA_CHECKSUM', file.repo, file.href, `checksum mismatch: expected ${file.checksum}, got ${algo}:${actualHex}${sizeNote}`, {
+    cause,
+    hint: 'the mirror may be out of sync or the download corrupt; refresh the metadata or try another mirror',
+  });
+}
+
+/**
+ * Stream a metadata file's decompressed text into `sink`, then call `done` (which may
+ * throw a syntax error, e.g. on a truncated document). Returns the stored size.
+ */
+export async function readMetadata(file: MetadataFile, sink: (text: string) => void, done: () => void): Promise<{ size: number }> {
+  const raw = (await openFile(file)) as AsyncIterable<Buffer> & NodeJS.ReadableStream;
+  const iter = raw[Symbol.asyncIterator]();
+  const first = await iter.next();
+  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
+  const kind = detectCompression(head, file.href);
+  if (!kind) {
+    (raw as unknown as Readable).destroy?.();
+    throw new RepoMetadataError('E_METADATA_COMPRESSION', file.repo, file.href, `unknown compression (first bytes ${head.subarray(0, 6).toString('hex')})`, {
+      hint: 'expected gzip, xz, bzip2, zstd or plain XML/YAML',
+    });
+  }
+  const hash = file.checksum ? hasherFor(file.checksum) : undefined;
+  let size = 0;
+  async function* stored(): AsyncGenerator<Buffer> {
+    if (first.done) return;
+    hash?.update(head);
+    size += head.length;
+    yield head;
+    for (let r = await iter.next(); !r.done; r = await iter.next()) {
+      hash?.update(r.value);
+      size += r.value.length;
+      yield r.value;
+    }
+  }
+  const decoder = new StringDecoder('utf8');
+  async function consume(source: AsyncIterable<Buffer>): Promise<void> {
+    for await (const chunk of source) sink(decoder.write(chunk));
+    const tail = decoder.end();
+    if (tail) sink(tail);
+    done();
+  }
+  const unpack = decompressor(kind, file);
+  try {
+    if (unpack) await pipeline(Readable.from(stored()), unpack, consume, { signal: file.signal });
+    else await pipeline(Readable.from(stored()), consume, { signal: file.signal });
+  } catch (err) {
+    if (isErrno(err, 'ABORT_ERR') || err instanceof RepoMetadataError) throw err;
+    // Corruption shows up as a zlib or XML error before the end: blame the checksum if it is wrong.
+    if (file.checksum) {
+      const actual = await hashFile(file);
+      if (`${file.checksum.slice(0, file.checksum.indexOf(':'))}:${actual.hex}` !== file.checksum) throw checksumError(file, actual.hex, actual.size, err);
+    }
+    if (err instanceof XmlSyntaxError) {
+      throw new RepoMetadataError(err.truncated ? 'E_METADATA_TRUNCATED' : 'E_METADATA_MALFORMED', file.repo, file.href, err.message, { cause: err });
+    }
+    const msg = (err as Error).message ?? String(err);
+    if (unpack) {
+      const truncated = /unexpected end|truncated|premature/i.test(msg);
+      throw new RepoMetadataError(truncated ? 'E_METADATA_TRUNCATED' : 'E_METADATA_MALFORMED', file.repo, file.href, `${kind} data is ${truncated ? 'truncated' : 'corrupt'}: ${msg}`, { cause: err });
+    }
+    throw err;
+  }
+  if (hash) {
+    const hex = hash.digest('hex');
+    if (`${file.checksum!.slice(0, file.checksum!.indexOf(':'))}:${hex}` !== file.checksum) throw checksumError(file, hex, size);
+  }
+  return { size };
+}

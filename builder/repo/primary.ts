@@ -1,0 +1,146 @@
+// primary.xml: one RepoPackage per <package>, with NEVRA, the eight dependency lists,
+// checksum, location, sizes and primary's subset of the file list. Descriptions,
+// summaries, changelogs and the like are skipped (the resolver and fetcher don't need
+// them), which keeps the parsed form small.
+import type { Dep, DepKind, RepoPackage, Sense } from '../model/package.js';
+import { formatChecksum } from './checksum.js';
+import { XmlSyntaxError } from './errors.js';
+import { flatten, Interner } from './intern.js';
+import type { XmlHandler, XmlScanner } from './xml-scanner.js';
+
+const DEP_ELEMENTS: Record<string, DepKind> = {
+  'rpm:provides': 'provides',
+  'rpm:requires': 'requires',
+  'rpm:conflicts': 'conflicts',
+  'rpm:obsoletes': 'obsoletes',
+  'rpm:recommends': 'recommends',
+  'rpm:suggests': 'suggests',
+  'rpm:supplements': 'supplements',
+  'rpm:enhances': 'enhances',
+};
+const SENSES = new Set(['EQ', 'LT', 'LE', 'GT', 'GE']);
+
+function newPackage(repo: string): RepoPackage {
+  return {
+    name: '', epoch: 0, version: '', release: '', arch: '', repo,
+    checksum: '', location: '', locationBase: undefined, sizePackage: 0, sizeInstalled: 0,
+    sourcerpm: undefined, buildtime: undefined, files: [],
+    provides: [], requires: [], conflicts: [], obsoletes: [], recommends: [], suggests: [], supplements: [], enhances: [],
+  };
+}
+
+export interface PrimaryParser extends XmlHandler {
+  readonly packages: RepoPackage[];
+  /** The <metadata packages="N"> count, for a sanity check. */
+  declared?: number;
+}
+
+export function primaryParser(repo: string, intern = new Interner()): PrimaryParser {
+  const packages: RepoPackage[] = [];
+  let pkg: RepoPackage | undefined;
+  let deps: Dep[] | undefined;
+  let sumType = '';
+  let scanner: XmlScanner | undefined;
+  const fail = (msg: string) => new XmlSyntaxError(msg, scanner?.lineAt() ?? 0);
+
+  const parser: PrimaryParser = {
+    packages,
+    open(name, s) {
+      if (pkg === undefined) {
+        if (name === 'package') {
+          scanner = s;
+          pkg = newPackage(repo);
+        } else if (name === 'metadata') {
+          const n = s.attr('packages');
+          if (n !== undefined) parser.declared = Number(n);
+        } else if (!scanner) {
+          scanner = s;
+          throw fail(`root element is <${name}>, expected <metadata>`);
+        }
+        return;
+      }
+      switch (name) {
+        case 'rpm:entry': {
+          if (!deps) return;
+          const depName = s.attr('name');
+          if (!depName) throw fail(`<rpm:entry> without name= in ${pkg.name}`);
+          const flags = s.attr('flags');
+          if (flags !== undefined && !SENSES.has(flags)) throw fail(`<rpm:entry name="${depName}"> has unknown flags="${flags}"`);
+          const pre = s.attr('pre');
+          deps.push(intern.dep(depName, flags as Sense | undefined, s.attr('epoch'), s.attr('ver'), s.attr('rel'), pre === '1' || pre === 'true'));
+          return;
+        }
+        case 'file':
+          return true;
+        case 'name':
+        case 'arch':
+        case 'rpm:sourcerpm':
+          return true;
+        case 'version':
+          pkg.epoch = Number(s.attr('epoch') ?? 0) || 0;
+          pkg.version = intern.str(s.attr('ver') ?? '');
+          pkg.release = intern.str(s.attr('rel') ?? '');
+          return;
+        case 'checksum':
+          sumType = s.attr('type') ?? '';
+          return true;
+        case 'location': {
+          const href = s.attr('href');
+          if (!href) throw fail(`<location> without href= in ${pkg.name}`);
+          pkg.location = flatten(href);
+          const base = s.attr('xml:base');
+          if (base) pkg.locationBase = intern.str(base);
+          return;
+        }
+        case 'size':
+          pkg.sizePackage = Number(s.attr('package') ?? 0);
+          pkg.sizeInstalled = Number(s.attr('installed') ?? 0);
+          return;
+        case 'time': {
+          const b = s.attr('build');
+          if (b !== undefined) pkg.buildtime = Number(b);
+          return;
+        }
+        default: {
+          const kind = DEP_ELEMENTS[name];
+          if (kind) deps = pkg[kind];
+        }
+      }
+    },
+    close(name, text) {
+      if (!pkg) return;
+      if (text !== undefined) {
+        switch (name) {
+          case 'file':
+            pkg.files.push(intern.str(text));
+            return;
+          case 'name':
+            pkg.name = intern.str(text);
+            return;
+          case 'arch':
+            pkg.arch = intern.str(text);
+            return;
+          case 'rpm:sourcerpm':
+            if (text) pkg.sourcerpm = intern.str(text);
+            return;
+          case 'checksum': {
+            const c = formatChecksum(sumType, text);
+            if (!c) throw fail(`unsupported checksum type "${sumType}" for ${pkg.name}`);
+            pkg.checksum = flatten(c);
+            return;
+          }
+        }
+        return;
+      }
+      if (name === 'package') {
+        const missing = (['name', 'arch', 'version', 'checksum', 'location'] as const).filter((k) => !pkg![k]);
+        if (missing.length) throw fail(`<package> ${pkg.name || `#${packages.length + 1}`} lacks ${missing.join(', ')}`);
+        packages.push(pkg);
+        pkg = undefined;
+      } else if (DEP_ELEMENTS[name]) {
+        deps = undefined;
+      }
+    },
+  };
+  return parser;
+}
