@@ -3,7 +3,8 @@
 # dnf (libsolv), LXC, busybox (stub userland), compressors. Idempotent; needs root.
 set -euo pipefail
 PKGS=(rpm rpm2cpio cpio createrepo-c dnf python3-dnf libsolv-tools lxc busybox-static
-      zstd xz-utils bzip2 gzip db5.3-util bubblewrap util-linux tar iproute2 procps)
+      zstd xz-utils bzip2 gzip pigz db5.3-util bubblewrap util-linux tar iproute2 procps
+      attr libcap2-bin)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,109 @@
+// The filesystem half of a checkout: put one thing at one (already safety-checked) absolute
+// path with the right metadata. New things are made under a temp name in the same
+// directory and renamed over the old one, so a replaced file is never half-written and a
+// later package replaces an earlier one's file the way rpm does.
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, lchown, lstat, lutimes, open, rename, stat, symlink, utimes } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isErrno } from '../builder/errors.js';
+import { makeNode } from '../kernel/fsnodes.js';
+import { readXattrs, setXattrs } from '../kernel/xattr.js';
+import { unlinkQuiet } from './atomic.js';
+import type { TreeEntry } from './tree-entry.js';
+import { splitRdev } from './tree-entry.js';
+
+export interface MetaOptions {
+  owners: boolean;
+}
+
+export function tempBeside(path: string): string {
+  return join(dirname(path), `.vzbuild-${process.pid}-${randomBytes(5).toString('hex')}`);
+}
+
+/**
+ * Make something at `dest` via `make(p)`: directly when nothing is there, else under a temp
+ * name renamed over the old one. Returns after the new thing is in place.
+ */
+export async function place(dest: string, replace: boolean, make: (p: string) => Promise<void>): Promise<void> {
+  if (!replace) {
+    try {
+      await make(dest);
+      return;
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      // Appeared meanwhile (a duplicate entry): fall through to replace it.
+    }
+  }
+  const tmp = tempBeside(dest);
+  try {
+    await make(tmp);
+    await rename(tmp, dest);
+  } finally {
+    // rename() between two links of one inode is a no-op that leaves tmp behind.
+    await unlinkQuiet(tmp);
+  }
+}
+
+/** chown (clears suid and capabilities, so first), chmod, xattrs, then times. */
+export async function applyMeta(path: string, e: Pick<TreeEntry, 'mode' | 'uid' | 'gid' | 'mtime' | 'xattrs' | 'type'>, o: MetaOptions): Promise<void> {
+  const isLink = e.type === 'symlink';
+  if (o.owners) await lchown(path, e.uid, e.gid);
+  if (!isLink) await chmod(path, e.mode & 0o7777);
+  if (e.xattrs && Object.keys(e.xattrs).length) await setXattrs([{ path, xattrs: e.xattrs }]);
+  if (isLink) await lutimes(path, e.mtime, e.mtime);
+  else await utimes(path, e.mtime, e.mtime);
+}
+
+export async function makeEmptyFile(p: string, e: TreeEntry, o: MetaOptions): Promise<void> {
+  const fh = await open(p, 'wx', 0o600);
+  await fh.close();
+  await applyMeta(p, e, o);
+}
+
+export async function makeCopy(src: string, p: string, e: TreeEntry, o: MetaOptions): Promise<void> {
+  await copyFile(src, p);
+  await applyMeta(p, e, o);
+}
+
+export async function makeSymlink(p: string, e: TreeEntry, o: MetaOptions): Promise<void> {
+  await symlink(e.linkTarget as string, p);
+  await applyMeta(p, e, o);
+}
+
+export async function makeDeviceOrFifo(p: string, e: TreeEntry, o: MetaOptions): Promise<void> {
+  const { major, minor } = splitRdev(e.rdev ?? 0);
+  await makeNode(p, e.type as 'chardev' | 'blockdev' | 'fifo', e.mode, major, minor);
+  await applyMeta(p, e, o);
+}
+
+/**
+ * Copy-up: give `abs` its own inode (same content and metadata) if it shares one, so it can
+ * be modified without touching the store or other checkouts. True when a link was broken.
+ */
+export async function copyUp(abs: string): Promise<boolean> {
+  const st = await lstat(abs);
+  if (!st.isFile()) throw new TypeError(`${abs}: not a regular file`);
+  if (st.nlink <= 1) return false;
+  const xattrs = await readXattrs(abs);
+  const tmp = tempBeside(abs);
+  try {
+    await copyFile(abs, tmp);
+    if (process.getuid?.() === 0) await lchown(tmp, st.uid, st.gid);
+    await chmod(tmp, st.mode & 0o7777);
+    if (Object.keys(xattrs).length) await setXattrs([{ path: tmp, xattrs }]);
+    await utimes(tmp, st.atime, st.mtime);
+    await rename(tmp, abs);
+  } finally {
+    await unlinkQuiet(tmp);
+  }
+  return true;
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,169 @@
+// The package cache: verified RPMs stored by content as packages/<sha256>.rpm, shared by
+// all recipes and builds. Repos that state sha1 or sha512 checksums reach the same file
+// through an alias symlink packages/by-<algo>/<hex> -> ../<sha256>.rpm. Only verified
+// bytes are ever renamed in; partial downloads live beside them as dot files so a later
+// run can resume them. Knows nothing about distros: checksums in, paths out.
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readdir, readlink, rename, stat, symlink, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isErrno } from '../builder/errors.js';
+import { acquireLock, type FileLock, type LockOptions } from './lock.js';
+import { cacheLayout } from './layout.js';
+
+export interface PackageCache {
+  dir: string;
+  locks: string;
+}
+
+export interface CacheKey {
+  algo: string;
+  hex: string;
+}
+
+export function packageCache(root: string): PackageCache {
+  const l = cacheLayout(root);
+  return { dir: l.packages, locks: join(l.locks, 'packages') };
+}
+
+/** The one mapping from a sha256 to its cache path. */
+export function packagePath(c: PackageCache, sha256: string): string {
+  return `${c.dir}/${sha256}.rpm`;
+}
+
+function aliasPath(c: PackageCache, key: CacheKey): string {
+  return join(c.dir, `by-${key.algo}`, key.hex);
+}
+
+/** A cached package for this checksum (and size, when known): its path and sha256, or undefined. */
+export async function findCachedPackage(c: PackageCache, key: CacheKey, size?: number): Promise<{ path: string; sha256: string } | undefined> {
+  let sha256 = key.hex;
+  if (key.algo !== 'sha256') {
+    try {
+      const target = await readlink(aliasPath(c, key));
+      const m = /^\.\.\/([0-9a-f]{64})\.rpm$/.exec(target);
+      if (!m) return undefined;
+      sha256 = m[1];
+    } catch (err) {
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'EINVAL')) return undefined;
+      throw err;
+    }
+  }
+  const path = packagePath(c, sha256);
+  try {
+    const st = await stat(path);
+    // A size mismatch can only mean damage from outside; treat it as a miss so it is refetched.
+    if (!st.isFile() || (size !== undefined && st.size !== size)) return undefined;
+    return { path, sha256 };
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Move a verified temp file (in c.dir) into place as <sha256>.rpm and add the alias for the
+ * checksum the repo states. The rename replaces an existing file only with identical bytes
+ * (the name is their hash), so a racing peer is harmless.
+ */
+export async function commitPackage(c: PackageCache, tmp: string, sha256: string, key: CacheKey): Promise<string> {
+  const path = packagePath(c, sha256);
+  const fh = await open(tmp, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  if (key.algo !== 'sha256') await writeAlias(c, key, sha256);
+  await syncDir(c.dir);
+  return path;
+}
+
+async function writeAlias(c: PackageCache, key: CacheKey, sha256: string): Promise<void> {
+  const dir = join(c.dir, `by-${key.algo}`);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${key.hex}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  await symlink(`../${sha256}.rpm`, tmp);
+  // rename over any old alias: atomic, and a peer can only have written the same target.
+  await rename(tmp, aliasPath(c, key));
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Take the per-package lock (waits for a peer downloading the same package). */
+export async function lockPackage(c: PackageCache, key: CacheKey, opts: LockOptions = {}): Promise<FileLock> {
+  await mkdir(c.locks, { recursive: true });
+  return acquireLock(join(c.locks, `${key.algo}-${key.hex}.lock`), opts);
+}
+
+/**
+ * The partial-download file this process owns for a package, holding the bytes of any
+ * earlier interrupted attempt (ours or a dead process's): the caller holds the package
+ * lock, so claiming by rename is uncontested; an empty new name when there is nothing.
+ */
+export async function claimPartial(c: PackageCache, key: CacheKey): Promise<string> {
+  await mkdir(c.dir, { recursive: true });
+  const mine = join(c.dir, `.${key.algo}-${key.hex}.${process.pid}.part`);
+  const prefix = `.${key.algo}-${key.hex}.`;
+  let best: { name: string; size: number } | undefined;
+  for (const name of await readdir(c.dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const st = await lstat(join(c.dir, name)).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    if (!best || st.size > best.size) {
+      if (best) await unlink(join(c.dir, best.name)).catch(() => undefined);
+      best = { name, size: st.size };
+    } else {
+      await unlink(join(c.dir, name)).catch(() => undefined);
+    }
+  }
+  if (best && join(c.dir, best.name) !== mine) {
+    try {
+      await rename(join(c.dir, best.name), mine);
+    } catch (err) {
+      // A peer that broke our lock claimed it first: start from nothing.
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+  }
+  return mine;
+}
+
+/** Was this package (by sha256) verified against the key with this fingerprint before? */
+export async function hasVerifiedMark(c: PackageCache, sha256: string, fingerprint: string): Promise<boolean> {
+  try {
+    await stat(join(c.dir, 'verified', `${sha256}.${fingerprint}`));
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+/**
+ * Remember a verified signature. The content never changes (its name is its hash), so the
+ * mark stays true; an empty file created exclusively is atomic, and EEXIST means done.
+ */
+export async function markVerified(c: PackageCache, sha256: string, fingerprint: string): Promise<void> {
+  const dir = join(c.dir, 'verified');
+  await mkdir(dir, { recursive: true });
+  try {
+    await (await open(join(dir, `${sha256}.${fingerprint}`), 'wx')).close();
+  } catch (err) {
+    if (!isErrno(err, 'EEXIST')) throw err;
+  }
+}
+
+/** Drop a partial file that is known bad (wrong bytes). */
+export async function discardPartial(path: string): Promise<void> {
+  await unlink(path).catch((e) => {
+    if (!isErrno(e, 'ENOENT')) throw e;
+  });
+}

@@ -1,0 +1,259 @@
+// The content-addressed object store: regular files keyed by content plus the inode
+// metadata a hard link shares (see store-key.ts), per-package import indexes, and the
+// shared lock that keeps gc away while builds use the store. Knows nothing about RPMs or
+// distros: bytes and metadata go in, keys and paths come out.
+//
+// Layout under the store dir (the version segment lets a format change start afresh):
+//   v1/objects/ab/cdef…   objects, named by key (2-char fan-out)
+//   v1/packages/<importer>/ab/<sha256>.json   package import indexes
+//   v1/roots/<id>.json    live checkouts and pinned templates (roots.ts)
+//   v1/tmp/<pid>-…        in-flight writes (same filesystem, so link/rename is atomic)
+//   v1/locks/             readers/writer lock (store-lock.ts)
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isErrno } from '../builder/errors.js';
+import { setXattrs } from '../kernel/xattr.js';
+import { syncFilesystem } from '../kernel/fsnodes.js';
+import { fsyncDir, unlinkQuiet } from './atomic.js';
+import { readPackageIndex, writePackageIndex, type PackageIndex, DEFAULT_IMPORTER } from './package-index.js';
+import { acquireLock, pidAlive, type StoreLock } from './store-lock.js';
+import { keyOf, objectRelPath, STORE_VERSION, type ObjectMeta, type StoreKey } from './store-key.js';
+import type { TreeEntry } from './tree-entry.js';
+
+export interface StoreOptions {
+  /**
+   * 'batch' (default): objects are flushed with one syncfs before a package index (the
+   * completion marker) is written; a crash before that loses only unreferenced objects,
+   * which a re-import rewrites. 'fsync': fsync every object (about 20× slower on ext4).
+   */
+  durability?: 'batch' | 'fsync';
+  /** How an object that already exists is checked before being trusted: size+metadata, or a full re-hash. */
+  verify?: 'stat' | 'content';
+  /** Apply uid/gid to objects (default: when running as root). */
+  owners?: boolean;
+  lockTimeoutMs?: number;
+}
+
+export interface AddResult {
+  key: StoreKey;
+  size: number;
+  /** sha256 of the content alone (hex). */
+  sha256: string;
+  /** False when the object was already there (nothing new stored). */
+  added: boolean;
+}
+
+export interface Store {
+  readonly dir: string;
+  /** dir plus the version segment. */
+  readonly root: string;
+  readonly objectsDir: string;
+  readonly rootsDir: string;
+  readonly locksDir: string;
+  readonly owners: boolean;
+  addStream(src: Readable | AsyncIterable<Uint8Array>, meta: ObjectMeta, signal?: AbortSignal): Promise<AddResult>;
+  addBuffer(data: Uint8Array, meta: ObjectMeta): Promise<AddResult>;
+  addFile(path: string, meta: ObjectMeta, signal?: AbortSignal): Promise<AddResult>;
+  /** The one key → path mapping. Pure. */
+  pathOf(key: StoreKey): string;
+  has(key: StoreKey): Promise<boolean>;
+  getPackageIndex(rpmSha256: string, importer?: string): Promise<PackageIndex | undefined>;
+  putPackageIndex(rpmSha256: string, entries: readonly TreeEntry[], importer?: string): Promise<void>;
+  /** Make every object written so far durable (one syncfs). */
+  sync(): Promise<void>;
+  /** Take the shared lock now (writes take it lazily); held until close(). */
+  hold(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+
+export async function openStore(dir: string, opts: StoreOptions = {}): Promise<Store> {
+  const root = join(dir, STORE_VERSION);
+  const objectsDir = join(root, 'objects');
+  const tmpDir = join(root, 'tmp');
+  const rootsDir = join(root, 'roots');
+  const locksDir = join(root, 'locks');
+  for (const d of [objectsDir, tmpDir, rootsDir, locksDir, join(root, 'packages')]) await mkdir(d, { recursive: true });
+  const owners = opts.owners ?? IS_ROOT;
+  const durability = opts.durability ?? 'batch';
+  const fanouts = new Set<string>();
+  let dirty = false;
+  let lock: Promise<StoreLock> | undefined;
+  let seq = 0;
+
+  const pathOf = (key: StoreKey) => `${objectsDir}/${objectRelPath(key)}`;
+
+  async function hold(): Promise<void> {
+    if (!lock) {
+      lock = acquireLock(locksDir, 'shared', { timeoutMs: opts.lockTimeoutMs });
+      await lock;
+      await cleanTemps(tmpDir);
+    }
+    await lock;
+  }
+
+  async function ensureFanout(key: StoreKey): Promise<void> {
+    const f = key.slice(7, 9);
+    if (fanouts.has(f)) return;
+    await mkdir(`${objectsDir}/${f}`, { recursive: true });
+    fanouts.add(f);
+  }
+
+  /** Is the existing object what `key` promises? Cheap by default; see StoreOptions.verify. */
+  async function existingOk(path: string, meta: ObjectMeta, size: number, sha256: string): Promise<boolean> {
+    let st;
+    try {
+      st = await lstat(path);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+    if (!st.isFile() || st.size !== size || (st.mode & 0o7777) !== (meta.mode & 0o7777)) return false;
+    if (Math.trunc(st.mtimeMs / 1000) !== Math.trunc(meta.mtime)) return false;
+    if (owners && (st.uid !== meta.uid || st.gid !== meta.gid)) return false;
+    if (opts.verify === 'content') return (await hashFile(path)).sha256 === sha256;
+    return true;
+  }
+
+  /** Give the temp file its metadata, then link it into place; EEXIST after verifying = done. */
+  async function commit(tmp: string, meta: ObjectMeta, size: number, sha256: string): Promise<AddResult> {
+    const key = keyOf(meta, sha256);
+    const dest = pathOf(key);
+    try {
+      if (await existingOk(dest, meta, size, sha256)) return { key, size, sha256, added: false };
+      const fh = await open(tmp, 'r+');
+      try {
+        // chown first: it clears suid/sgid bits and file capabilities.
+        if (owners) await fh.chown(meta.uid, meta.gid);
+        await fh.chmod(meta.mode & 0o7777);
+        if (meta.xattrs && Object.keys(meta.xattrs).length) await setXattrs([{ path: tmp, xattrs: meta.xattrs }]);
+        await fh.utimes(meta.mtime, meta.mtime);
+        if (durability === 'fsync') await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await ensureFanout(key);
+      try {
+        await link(tmp, dest);
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        // Someone stored it first (another build) or a damaged object sits there: verify,
+        // and replace a bad one atomically. Checkouts linked to the bad inode keep it; fsck finds them.
+        if (await existingOk(dest, meta, size, sha256)) return { key, size, sha256, added: false };
+        await rename(tmp, dest);
+      }
+      if (durability === 'fsync') await fsyncDir(`${objectsDir}/${key.slice(7, 9)}`);
+      dirty = true;
+      return { key, size, sha256, added: true };
+    } finally {
+      await unlinkQuiet(tmp);
+    }
+  }
+
+  function tempPath(): string {
+    return join(tmpDir, `${process.pid}-${++seq}-${randomBytes(4).toString('hex')}`);
+  }
+
+  async function addStream(src: Readable | AsyncIterable<Uint8Array>, meta: ObjectMeta, signal?: AbortSignal): Promise<AddResult> {
+    await hold();
+    const tmp = tempPath();
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      for await (const chunk of src as AsyncIterable<Uint8Array>) {
+        signal?.throwIfAborted();
+        hash.update(chunk);
+        size += chunk.byteLength;
+        await fh.write(chunk);
+      }
+    } catch (err) {
+      await fh.close();
+      await unlinkQuiet(tmp);
+      throw err;
+    }
+    await fh.close();
+    return commit(tmp, meta, size, hash.digest('hex'));
+  }
+
+  async function addBuffer(data: Uint8Array, meta: ObjectMeta): Promise<AddResult> {
+    await hold();
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const key = keyOf(meta, sha256);
+    // Known content: check before writing anything.
+    if (await existingOk(pathOf(key), meta, data.byteLength, sha256)) return { key, size: data.byteLength, sha256, added: false };
+    const tmp = tempPath();
+    const fh = await open(tmp, 'wx', 0o600);
+    try {
+      await fh.writeFile(data);
+    } finally {
+      await fh.close();
+    }
+    return commit(tmp, meta, data.byteLength, sha256);
+  }
+
+  async function has(key: StoreKey): Promise<boolean> {
+    try {
+      return (await lstat(pathOf(key))).isFile();
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return false;
+      throw err;
+    }
+  }
+
+  async function sync(): Promise<void> {
+    if (!dirty) return;
+    dirty = false;
+    await syncFilesystem(root);
+  }
+
+  return {
+    dir,
+    root,
+    objectsDir,
+    rootsDir,
+    locksDir,
+    owners,
+    addStream,
+    addBuffer,
+    addFile: (path, meta, signal) => addStream(createReadStream(path), meta, signal),
+    pathOf,
+    has,
+    getPackageIndex: (sha, importer = DEFAULT_IMPORTER) => readPackageIndex(root, sha, importer, has),
+    async putPackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
+      await hold();
+      await sync(); // objects first, marker last
+      await writePackageIndex(root, sha, entries, importer);
+    },
+    sync,
+    hold,
+    async close() {
+      const l = lock;
+      lock = undefined;
+      if (l) await (await l).release();
+    },
+  };
+}
+
+export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** Remove temps left by writers that died (pid gone). Live writers' temps are theirs. */
+async function cleanTemps(tmpDir: string): Promise<void> {
+  for (const name of await readdir(tmpDir)) {
+    const pid = Number.parseInt(name, 10);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    await rm(join(tmpDir, name), { force: true, recursive: true });
+  }
+}
