@@ -3,6 +3,14 @@
 export { Header, parseHeader, type HeaderValue, type IndexEntry } from './header.js';
 export { encodeHeader, extendHeader, type HeaderInput, type HeaderInputValue, type EncodeOptions } from './header-encode.js';
 export { readRpmHeaders, packageSubject, verifyHeaderDigests, type RpmHeaders, type RpmLead, type ByteRange, type ReadHeadersOptions } from './read-headers.js';
+export { payloadEntries, payloadCompression, recordedArchiveSize, type PayloadEntry, type PayloadOptions } from './reader.js';
+export {
+  packageInfo, nevraOf, dependencies, scriptlets, triggers, toModelDep, senseOf, SCRIPTLET_KINDS,
+  type PackageInfo, type RpmDep, type Scriptlet, type ScriptletKind, type Trigger, type TriggerKind, type TriggerCondition,
+} from './package-info.js';
+export { fileList, filePaths, type RpmFile, type FileListInfo } from './file-list.js';
+export { signaturePackets, type SignaturePacket } from './signatures.js';
+export { inspectPackage, type InspectResult, type InspectFile, type InspectDep } from './inspect.js';
 export { RpmError } from './errors.js';
 export * from './tags.js';
-export { rpmvercmp, compareEvr, parseEvr } from './vercmp.js';
+export { rpmvercmp, compareEvr, parseEvr, formatEvr } from './vercmp.js';

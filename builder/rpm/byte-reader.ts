@@ -1,0 +1,114 @@
+// Pulls exact byte counts out of an async stream of chunks, without concatenating more than
+// a single read needs, and enforces a cap on the total: the cpio reader's only way to see
+// the decompressed payload. Reads are serialized, so a body stream and the entry loop can
+// share one reader safely.
+
+export class ByteReader {
+  private chunk: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private ended = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Bytes pulled from the source so far. */
+  total = 0;
+  /** Bytes handed out to callers so far. */
+  consumed = 0;
+
+  constructor(
+    private readonly source: AsyncIterator<Buffer>,
+    private readonly limit: number,
+    private readonly errors: { eof: (what: string) => Error; overLimit: (limit: number) => Error },
+    private readonly onChunk?: (b: Buffer) => void,
+  ) {}
+
+  private async fill(what: string): Promise<void> {
+    while (this.pos >= this.chunk.length) {
+      if (this.ended) throw this.errors.eof(what);
+      const r = await this.source.next();
+      if (r.done) {
+        this.ended = true;
+        throw this.errors.eof(what);
+      }
+      const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+      this.total += b.length;
+      if (this.total > this.limit) throw this.errors.overLimit(this.limit);
+      this.onChunk?.(b);
+      this.chunk = b;
+      this.pos = 0;
+    }
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(op);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Up to `max` bytes (at least 1), sliced from the current chunk without copying. */
+  take(max: number, what: string): Promise<Buffer> {
+    return this.serial(async () => {
+      await this.fill(what);
+      const n = Math.min(max, this.chunk.length - this.pos);
+      const out = this.chunk.subarray(this.pos, this.pos + n);
+      this.pos += n;
+      this.consumed += n;
+      return out;
+    });
+  }
+
+  /** Exactly `n` bytes. */
+  read(n: number, what: string): Promise<Buffer> {
+    return this.serial(async () => {
+      await this.fill(what);
+      if (this.chunk.length - this.pos >= n) {
+        const out = this.chunk.subarray(this.pos, this.pos + n);
+        this.pos += n;
+        this.consumed += n;
+        return out;
+      }
+      const out = Buffer.allocUnsafe(n);
+      let got = 0;
+      while (got < n) {
+        await this.fill(what);
+        const k = Math.min(n - got, this.chunk.length - this.pos);
+        this.chunk.copy(out, got, this.pos, this.pos + k);
+        this.pos += k;
+        got += k;
+      }
+      this.consumed += n;
+      return out;
+    });
+  }
+
+  skip(n: number, what: string): Promise<void> {
+    return this.serial(async () => {
+      let left = n;
+      while (left > 0) {
+        await this.fill(what);
+        const k = Math.min(left, this.chunk.length - this.pos);
+        this.pos += k;
+        left -= k;
+      }
+      this.consumed += n;
+    });
+  }
+
+  /** Read and discard everything left (still counted against the cap). */
+  drainAll(): Promise<void> {
+    return this.serial(async () => {
+      this.consumed += this.chunk.length - this.pos;
+      this.pos = this.chunk.length;
+      while (!this.ended) {
+        const r = await this.source.next();
+        if (r.done) {
+          this.ended = true;
+          break;
+        }
+        const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+        this.total += b.length;
+        this.consumed += b.length;
+        if (this.total > this.limit) throw this.errors.overLimit(this.limit);
+        this.onChunk?.(b);
+      }
+    });
+  }
+}
