@@ -10,6 +10,8 @@ import { indexProviders, relevantForOrder, type ProviderPackage } from './deps.j
 
 export interface OrderPackage extends ProviderPackage {
   requires: Dep[];
+  /** OrderWithRequires (rpm ≥ 4.9 orders by these after the requires). */
+  orderHints?: Dep[];
 }
 
 export interface OrderResult {
@@ -40,7 +42,7 @@ export function orderTransaction(pkgs: readonly OrderPackage[], prefColor = 2, t
 
   // Record relations (addRelation).
   for (let p = 0; p < n; p++) {
-    for (const req of pkgs[p].requires) {
+    for (const req of [...pkgs[p].requires, ...(pkgs[p].orderHints ?? [])]) {
       if (!relevantForOrder(req)) continue;
       const q = providers.best(req, -1, tsColor ? prefColor : 0);
       if (q === undefined || q === p) continue;

@@ -52,6 +52,8 @@ export interface InstallFile {
   color: number;
   /** File capabilities in text form (cap_net_raw+ep), from the header. */
   caps?: string;
+  /** Hard-link group within the package (files sharing one inode), when it has several members. */
+  linkGroup?: number;
 }
 
 export interface InstallPackage extends Nevra {
@@ -62,12 +64,16 @@ export interface InstallPackage extends Nevra {
   provides: Dep[];
   /** `pre` marks install-time prerequisites: Requires(pre), (post), (pretrans), (posttrans) and legacy PreReq. */
   requires: Dep[];
+  /** OrderWithRequires: ordering hints only. */
+  orderHints?: Dep[];
   files: InstallFile[];
   scripts: Partial<Record<ScriptletKind, Scriptlet>>;
   triggers: Trigger[];
   fileTriggers: FileTrigger[];
-  /** The immutable header region, for the rpmdb writer. */
+  /** The main header as in the package (with its immutable region), for the rpmdb writer. */
   headerBlob?: Uint8Array;
+  /** The signature header (rpm merges its legacy tags into the stored header). */
+  signatureBlob?: Uint8Array;
 }
 
 export interface AssembleInput {
@@ -102,7 +108,7 @@ export interface AssembleStats {
   /** Packages unpacked fresh into the store vs taken from it unchanged. */
   imported: number;
   reused: number;
-  ms: { order: number; unpack: number; scriptlets: number; rpmdb: number; total: number };
+  ms: { read: number; order: number; import: number; checkout: number; scriptlets: number; rpmdb: number; total: number };
 }
 
 export interface AssembleOutput {
