@@ -11,3 +11,6 @@ export { acquireLock, type LockMode, type StoreLock } from './store-lock.js';
 export { writeFileAtomic, stableJson } from './atomic.js';
 export { StoreError, UnsafePathError, CheckoutConflictError, StoreBusyError, CorruptObjectError } from './errors.js';
 export { cacheLayout, type CacheLayout } from './layout.js';
+export { gcStore, type GcOptions, type GcResult } from './gc.js';
+export { fsckStore, type FsckOptions, type FsckResult, type FsckProblem, type FsckProblemKind } from './fsck.js';
+export { storePaths } from './store-walk.js';

@@ -7,7 +7,7 @@
 // Locks only prevent duplicated work: whatever they guard must still be written atomically
 // (unique temp + rename), so a wrongly broken lock costs time, never correctness.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,9 +59,9 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
 /** One attempt: the lock, or who holds it (undefined while the holder is still writing it). */
 export async function tryLock(path: string, staleMs = 60_000): Promise<FileLock | { holder: LockInfo | undefined }> {
   const info: LockInfo = { pid: process.pid, host: HOST, time: Date.now() };
-  let fh;
   try {
-    fh = await open(path, 'wx', 0o644);
+    // One call: exclusive create, write, close.
+    await writeFile(path, JSON.stringify(info), { flag: 'wx', mode: 0o644 });
   } catch (err) {
     if (isErrno(err, 'ENOENT')) {
       await mkdir(dirname(path), { recursive: true });
@@ -69,11 +69,6 @@ export async function tryLock(path: string, staleMs = 60_000): Promise<FileLock 
     }
     if (!isErrno(err, 'EEXIST')) throw err;
     return { holder: await readLockInfo(path) };
-  }
-  try {
-    await fh.writeFile(JSON.stringify(info));
-  } finally {
-    await fh.close();
   }
   const beat = setInterval(() => {
     const now = new Date();

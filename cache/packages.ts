@@ -1,8 +1,9 @@
 // The package cache: verified RPMs stored by content as packages/<sha256>.rpm, shared by
 // all recipes and builds. Repos that state sha1 or sha512 checksums reach the same file
 // through an alias symlink packages/by-<algo>/<hex> -> ../<sha256>.rpm. Only verified
-// bytes are ever renamed in; partial downloads live beside them as dot files so a later
-// run can resume them. Knows nothing about distros: checksums in, paths out.
+// bytes are ever renamed in; partial downloads live in packages/.partial/ (same filesystem,
+// so the rename is atomic) where a later run can resume them. Knows nothing about distros:
+// checksums in, paths out.
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readlink, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { cacheLayout } from './layout.js';
 
 export interface PackageCache {
   dir: string;
+  partial: string;
   locks: string;
 }
 
@@ -22,7 +24,7 @@ export interface CacheKey {
 
 export function packageCache(root: string): PackageCache {
   const l = cacheLayout(root);
-  return { dir: l.packages, locks: join(l.locks, 'packages') };
+  return { dir: l.packages, partial: join(l.packages, '.partial'), locks: join(l.locks, 'packages') };
 }
 
 /** The one mapping from a sha256 to its cache path. */
@@ -61,22 +63,38 @@ export async function findCachedPackage(c: PackageCache, key: CacheKey, size?: n
 }
 
 /**
- * Move a verified temp file (in c.dir) into place as <sha256>.rpm and add the alias for the
- * checksum the repo states. The rename replaces an existing file only with identical bytes
- * (the name is their hash), so a racing peer is harmless.
+ * Move a verified temp file (in c.partial) into place as <sha256>.rpm and add the alias for
+ * the checksum the repo states. The rename replaces an existing file only with identical
+ * bytes (the name is their hash), so a racing peer is harmless. The file is fsync'd before
+ * the rename (by the caller that wrote it, `synced`, or here), so a crash never leaves a
+ * named file with missing bytes; the directory is
+ * fsync'd once per run (syncPackageDirs): a rename lost in a crash only costs a re-download.
  */
-export async function commitPackage(c: PackageCache, tmp: string, sha256: string, key: CacheKey): Promise<string> {
+export async function commitPackage(c: PackageCache, tmp: string, sha256: string, key: CacheKey, opts: { synced?: boolean } = {}): Promise<string> {
   const path = packagePath(c, sha256);
-  const fh = await open(tmp, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
+  if (!opts.synced) {
+    const fh = await open(tmp, 'r');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
   }
   await rename(tmp, path);
   if (key.algo !== 'sha256') await writeAlias(c, key, sha256);
-  await syncDir(c.dir);
   return path;
+}
+
+
+/** Make this run's renames durable (one fsync per directory instead of one per file). */
+export async function syncPackageDirs(c: PackageCache, algos: string[]): Promise<void> {
+  for (const d of [c.dir, ...algos.filter((a) => a !== 'sha256').map((a) => join(c.dir, `by-${a}`))]) {
+    try {
+      await syncDir(d);
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err; // nothing was written there
+    }
+  }
 }
 
 async function writeAlias(c: PackageCache, key: CacheKey, sha256: string): Promise<void> {
@@ -86,7 +104,6 @@ async function writeAlias(c: PackageCache, key: CacheKey, sha256: string): Promi
   await symlink(`../${sha256}.rpm`, tmp);
   // rename over any old alias: atomic, and a peer can only have written the same target.
   await rename(tmp, aliasPath(c, key));
-  await syncDir(dir);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -100,7 +117,7 @@ async function syncDir(dir: string): Promise<void> {
 
 /** Take the per-package lock (waits for a peer downloading the same package). */
 export async function lockPackage(c: PackageCache, key: CacheKey, opts: LockOptions = {}): Promise<FileLock> {
-  await mkdir(c.locks, { recursive: true });
+  // tryLock creates the directory on ENOENT, so the common path costs one syscall.
   return acquireLock(join(c.locks, `${key.algo}-${key.hex}.lock`), opts);
 }
 
@@ -110,24 +127,29 @@ export async function lockPackage(c: PackageCache, key: CacheKey, opts: LockOpti
  * lock, so claiming by rename is uncontested; an empty new name when there is nothing.
  */
 export async function claimPartial(c: PackageCache, key: CacheKey): Promise<string> {
-  await mkdir(c.dir, { recursive: true });
-  const mine = join(c.dir, `.${key.algo}-${key.hex}.${process.pid}.part`);
-  const prefix = `.${key.algo}-${key.hex}.`;
+  const mine = join(c.partial, `${key.algo}-${key.hex}.${process.pid}.part`);
+  const prefix = `${key.algo}-${key.hex}.`;
   let best: { name: string; size: number } | undefined;
-  for (const name of await readdir(c.dir)) {
-    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
-    const st = await lstat(join(c.dir, name)).catch(() => undefined);
-    if (!st?.isFile()) continue;
-    if (!best || st.size > best.size) {
-      if (best) await unlink(join(c.dir, best.name)).catch(() => undefined);
-      best = { name, size: st.size };
-    } else {
-      await unlink(join(c.dir, name)).catch(() => undefined);
-    }
+  let names: string[];
+  try {
+    names = await readdir(c.partial);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    await mkdir(c.partial, { recursive: true });
+    names = [];
   }
-  if (best && join(c.dir, best.name) !== mine) {
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const st = await lstat(join(c.partial, name)).catch(() => undefined); // gone: a peer took it
+    if (!st?.isFile()) continue;
+    // Keep the longest partial; the others are older, shorter attempts at the same bytes.
+    const drop = !best || st.size > best.size ? best?.name : name;
+    if (!best || st.size > best.size) best = { name, size: st.size };
+    if (drop) await discardPartial(join(c.partial, drop));
+  }
+  if (best && join(c.partial, best.name) !== mine) {
     try {
-      await rename(join(c.dir, best.name), mine);
+      await rename(join(c.partial, best.name), mine);
     } catch (err) {
       // A peer that broke our lock claimed it first: start from nothing.
       if (!isErrno(err, 'ENOENT')) throw err;

@@ -86,3 +86,5 @@ export function compressionFromFileName(name: string): Compression {
   if (name.endsWith('.zst')) return 'zstd';
   return 'none';
 }
+
+export { compressStream, compressBuffer, type CompressOptions } from './compress.js';

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import got, { type Agents } from 'got';
+import type { Agents, Got } from 'got';
 import { bypassProxy, HttpsTunnelAgent, HttpTunnelAgent, proxyFromEnv, type ProxyEnv } from './proxy.js';
 
 export interface HttpSettings {
@@ -34,6 +34,10 @@ export const DEFAULT_HTTP: HttpSettings = {
 };
 
 /** TLS material for one repo (yum/dnf's sslcacert, sslclientcert, sslclientkey, sslverify). */
+// got loads in ~100 ms; a warm run (all cache hits) never needs it.
+let gotModule: Promise<Got> | undefined;
+const loadGot = () => (gotModule ??= import('got').then((m) => m.default));
+
 export interface RepoTls {
   sslcacert?: string;
   sslclientcert?: string;
@@ -95,6 +99,7 @@ export class HttpClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported URL scheme ${url.protocol}`);
     const [ca, cert, key] = await Promise.all([this.readPem(o.tls?.sslcacert), this.readPem(o.tls?.sslclientcert), this.readPem(o.tls?.sslclientkey)]);
     const s = this.settings;
+    const got = await loadGot();
     const stream = got.stream(url, {
       agent: this.agentsFor(url),
       headers: { 'user-agent': s.userAgent, ...(o.offset ? { range: `bytes=${o.offset}-` } : {}) },

@@ -2,12 +2,13 @@
 // verified (lock checksum while streaming; RPM signature against the recipe's pinned keys),
 // in parallel, resumable, shared safely between concurrent vzbuild processes.
 // It does not resolve (the lock says what) and does not unpack (assemble does).
+import { stat } from 'node:fs/promises';
 import PQueue from 'p-queue';
 import type { Ctx } from '../context.js';
 import { formatNevra } from '../model/package.js';
 import type { LockedPackage } from '../model/lockfile.js';
 import type { RecipeRepo } from '../model/recipe.js';
-import { claimPartial, commitPackage, discardPartial, findCachedPackage, lockPackage, packageCache, type PackageCache } from '../../cache/packages.js';
+import { claimPartial, commitPackage, discardPartial, findCachedPackage, lockPackage, packageCache, syncPackageDirs, type PackageCache } from '../../cache/packages.js';
 import { hashFile, parseChecksum } from './checksum.js';
 import { downloadFile, HostLimiter, type DownloadOptions } from './download.js';
 import { OfflineMissingError } from './errors.js';
@@ -95,6 +96,7 @@ export async function fetchPackages(input: FetchInput, ctx: Ctx, opts: FetchOpti
         });
     }
     await queue.onIdle();
+    if (stats.downloaded) await syncPackageDirs(cache, [...new Set(input.packages.map((p) => p.checksum.split(':')[0]))]);
     if (failures.length) throw failures[0];
     // Signatures of cache hits: the content is known, but this recipe's keys may differ.
     const downloaded = new Set(todo);
@@ -143,7 +145,11 @@ async function fetchOne(
       return { pkg: { nevra, path: hit.path, sha256: hit.sha256, size: p.size, fromCache: true }, resumed: 0 };
     }
     const part = await claimPartial(cache, key);
-    const d = await downloadFile({ subject: nevra, location: p.location, size: p.size, checksum: key }, mirrors, part, dopts);
+    const d = await downloadFile({ subject: nevra, location: p.location, size: p.size, checksum: key }, mirrors, part, dopts).catch(async (err) => {
+      // Keep a partial file for the next run to resume, unless there is nothing in it.
+      if ((await stat(part).catch(() => undefined))?.size === 0) await discardPartial(part);
+      throw err;
+    });
     try {
       await checker.check(p, part, d.sha256);
     } catch (err) {
@@ -151,7 +157,7 @@ async function fetchOne(
       await discardPartial(part);
       throw err;
     }
-    const path = await commitPackage(cache, part, d.sha256, key);
+    const path = await commitPackage(cache, part, d.sha256, key, { synced: true });
     return { pkg: { nevra, path, sha256: d.sha256, size: d.size, fromCache: false }, resumed: d.resumedFrom, url: d.url };
   } finally {
     await lock.release();

@@ -7,7 +7,7 @@
 import { createPublicKey, createVerify, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import * as openpgp from 'openpgp';
+import type * as OpenPGP from 'openpgp';
 import type { Ctx } from '../context.js';
 import type { RecipeRepo } from '../model/recipe.js';
 import { SignatureError } from './errors.js';
@@ -16,12 +16,16 @@ import { fetchText, tlsOf } from './mirrors.js';
 
 export interface PinnedKey {
   fingerprint: string;
-  key: openpgp.PublicKey;
+  key: OpenPGP.PublicKey;
   source: string;
 }
 
 /** Data to verify: bytes, or a function that streams them (header+payload). */
 export type SignedData = Uint8Array | (() => AsyncIterable<Uint8Array>);
+
+// openpgp.js is big (~200 ms to load): only runs that check signatures pay for it.
+let pgpModule: Promise<typeof OpenPGP> | undefined;
+const pgp = () => (pgpModule ??= import('openpgp'));
 
 const HASH: Record<number, string> = { 1: 'md5', 2: 'sha1', 8: 'sha256', 9: 'sha384', 10: 'sha512', 11: 'sha224' };
 const PUBALGO: Record<number, string> = { 1: 'RSA', 2: 'RSA', 3: 'RSA', 16: 'ElGamal', 17: 'DSA', 19: 'ECDSA', 22: 'EdDSA', 27: 'Ed25519', 28: 'Ed448' };
@@ -57,13 +61,13 @@ export async function loadRepoKeys(repo: RecipeRepo, http: HttpClient, ctx: Ctx)
   return out;
 }
 
-async function parseKeys(text: string, subject: string): Promise<openpgp.PublicKey[]> {
+async function parseKeys(text: string, subject: string): Promise<OpenPGP.PublicKey[]> {
   const blocks = text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g);
   if (!blocks) throw new SignatureError(subject, 'no armored OpenPGP public key in the file');
-  const keys: openpgp.PublicKey[] = [];
+  const keys: OpenPGP.PublicKey[] = [];
   for (const b of blocks) {
     try {
-      keys.push(...(await openpgp.readKeys({ armoredKeys: b })));
+      keys.push(...(await (await pgp()).readKeys({ armoredKeys: b })));
     } catch (err) {
       throw new SignatureError(subject, `unreadable key: ${(err as Error).message}`, { cause: err });
     }
@@ -113,9 +117,9 @@ export interface VerifiedBy {
 export async function verifySignaturePacket(data: SignedData, packet: Uint8Array, keys: PinnedKey[], subject: string): Promise<VerifiedBy> {
   const pkt = readSignaturePacket(packet, subject);
   if (pkt.version === 3) return verifyV3(data, pkt.body, keys, subject);
-  let sig: openpgp.Signature;
+  let sig: OpenPGP.Signature;
   try {
-    sig = await openpgp.readSignature({ binarySignature: packet });
+    sig = await (await pgp()).readSignature({ binarySignature: packet });
   } catch (err) {
     throw new SignatureError(subject, `unreadable signature: ${(err as Error).message}`, { cause: err });
   }
@@ -124,16 +128,16 @@ export async function verifySignaturePacket(data: SignedData, packet: Uint8Array
 
 /** Verify an armored detached signature (repomd.xml.asc). */
 export async function verifyDetachedArmored(data: Uint8Array, armored: string, keys: PinnedKey[], subject: string): Promise<VerifiedBy> {
-  let sig: openpgp.Signature;
+  let sig: OpenPGP.Signature;
   try {
-    sig = await openpgp.readSignature({ armoredSignature: armored });
+    sig = await (await pgp()).readSignature({ armoredSignature: armored });
   } catch (err) {
     throw new SignatureError(subject, `unreadable signature: ${(err as Error).message}`, { cause: err });
   }
   return verifyOpenpgp(data, sig, keys, subject);
 }
 
-function keyFor(keys: PinnedKey[], keyIdHex: string): { pinned: PinnedKey; sub: openpgp.PublicKey | openpgp.Subkey } | undefined {
+function keyFor(keys: PinnedKey[], keyIdHex: string): { pinned: PinnedKey; sub: OpenPGP.PublicKey | OpenPGP.Subkey } | undefined {
   for (const k of keys) {
     for (const sub of k.key.getKeys()) if (sub.getKeyID().toHex().toLowerCase() === keyIdHex) return { pinned: k, sub };
   }
@@ -144,14 +148,14 @@ function unknownKey(keyId: string, keys: PinnedKey[], subject: string): Signatur
   return new SignatureError(subject, `signed by key ID ${keyId.toUpperCase()}, which is not one of the recipe's keys (${keys.map((k) => k.fingerprint).join(', ') || 'none'})`);
 }
 
-async function verifyOpenpgp(data: SignedData, sig: openpgp.Signature, keys: PinnedKey[], subject: string): Promise<VerifiedBy> {
+async function verifyOpenpgp(data: SignedData, sig: OpenPGP.Signature, keys: PinnedKey[], subject: string): Promise<VerifiedBy> {
   const ids = sig.getSigningKeyIDs().map((k) => k.toHex().toLowerCase());
   const found = ids.map((id) => keyFor(keys, id)).find(Boolean);
   if (!found) throw unknownKey(ids[0] ?? '?', keys, subject);
   const created = (sig.packets[0] as unknown as { created?: Date }).created ?? undefined;
   const binary = typeof data === 'function' ? toWebStream(data) : data;
-  const message = await openpgp.createMessage({ binary });
-  const res = await openpgp.verify({ message, signature: sig, verificationKeys: found.pinned.key, format: 'binary', date: created, expectSigned: false });
+  const message = await (await pgp()).createMessage({ binary });
+  const res = await (await pgp()).verify({ message, signature: sig, verificationKeys: found.pinned.key, format: 'binary', date: created, expectSigned: false });
   // The message stream must be drained for a streaming verification to finish.
   if (typeof data === 'function') await drain(res.data as ReadableStream<Uint8Array>);
   try {
@@ -203,7 +207,7 @@ async function verifyV3(data: SignedData, body: Uint8Array, keys: PinnedKey[], s
   return { fingerprint: found.pinned.fingerprint, keyId: keyId.toUpperCase() };
 }
 
-function rsaKeyObject(k: openpgp.PublicKey | openpgp.Subkey, subject: string): KeyObject {
+function rsaKeyObject(k: OpenPGP.PublicKey | OpenPGP.Subkey, subject: string): KeyObject {
   const params = (k.keyPacket as unknown as { publicParams: { n?: Uint8Array; e?: Uint8Array } }).publicParams;
   if (!params.n || !params.e) throw new SignatureError(subject, `key ${k.getKeyID().toHex().toUpperCase()} is not an RSA key`);
   const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64url');

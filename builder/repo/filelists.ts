@@ -37,15 +37,28 @@ export function primaryFileIndex(packages: RepoPackage[]): Map<string, RepoPacka
   return owners;
 }
 
-export function filelistsParser(packages: RepoPackage[], intern = new Interner()): XmlHandler & { index: FileIndex } {
-  const byPkgid = new Map<string, RepoPackage>();
-  for (const p of packages) byPkgid.set(p.checksum.slice(p.checksum.indexOf(':') + 1), p);
+/** The lookup index from full lists aligned with `packages` (null: not in filelists). */
+export function fileIndexFrom(packages: RepoPackage[], lists: (string[] | null)[]): FileIndex {
   const index: FileIndex = { filesOf: new Map(), owners: new Map() };
-  let cur: RepoPackage | undefined;
+  for (let i = 0; i < packages.length; i++) {
+    const files = lists[i];
+    if (!files) continue;
+    index.filesOf.set(packages[i], files);
+    for (const f of files) addOwner(index.owners, f, packages[i]);
+  }
+  return index;
+}
+
+/** Parses filelists.xml into full file lists aligned with `packages`. */
+export function filelistsParser(packages: RepoPackage[], intern = new Interner()): XmlHandler & { lists: (string[] | null)[] } {
+  const byPkgid = new Map<string, number>();
+  for (const [i, p] of packages.entries()) byPkgid.set(p.checksum.slice(p.checksum.indexOf(':') + 1), i);
+  const lists: (string[] | null)[] = new Array(packages.length).fill(null);
+  let cur: number | undefined;
   let files: string[] | undefined;
   let sawRoot = false;
   return {
-    index,
+    lists,
     open(name, s) {
       if (!sawRoot) {
         sawRoot = true;
@@ -57,18 +70,16 @@ export function filelistsParser(packages: RepoPackage[], intern = new Interner()
         if (!pkgid) throw new XmlSyntaxError('<package> without pkgid=', s.lineAt());
         // A package filelists knows but primary does not is ignored, as libsolv does.
         cur = byPkgid.get(pkgid.toLowerCase());
-        files = cur ? [] : undefined;
+        files = cur !== undefined ? [] : undefined;
         return;
       }
       if (name === 'file') return files !== undefined;
     },
     close(name, text) {
       if (name === 'file' && text !== undefined && files) {
-        const path = intern.str(text);
-        files.push(path);
-        addOwner(index.owners, path, cur!);
-      } else if (name === 'package' && cur && files) {
-        index.filesOf.set(cur, files);
+        files.push(intern.str(text));
+      } else if (name === 'package' && cur !== undefined && files) {
+        lists[cur] = files;
         cur = undefined;
         files = undefined;
       }

@@ -1,15 +1,21 @@
 // loadRepo: repomd.xml → primary (+ comps, modules; filelists lazily) → RepoMetadata.
-// Each file is verified against repomd.xml while it streams; parsed results are cached
-// on disk keyed by the file's checksum, so a warm run reads no XML at all.
+// Each file is verified against repomd.xml while it streams. With a cacheDir, parsed
+// results are kept on disk keyed by the file's checksum, so a warm run reads repomd.xml
+// and no other XML at all.
 import type { RepoPackage } from '../model/package.js';
+import { isErrno } from '../errors.js';
 import { silentLogger } from '../context.js';
+import { compsParser } from './comps.js';
 import { RepoMetadataError } from './errors.js';
-import { filelistsParser, ownersOf, PRIMARY_FILES_RE, primaryFileIndex, type FileIndex } from './filelists.js';
+import { fileIndexFrom, filelistsParser, ownersOf, PRIMARY_FILES_RE, primaryFileIndex, type FileIndex } from './filelists.js';
 import { Interner } from './intern.js';
+import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
+import { ModulesYamlError, parseModulesYaml } from './modules.js';
+import { decodeFileLists, decodeJson, decodePackages, encodeFileLists, encodeJson, encodePackages, type Unpacked } from './packages-codec.js';
 import { primaryParser } from './primary.js';
 import { loadRepomd } from './repomd.js';
-import type { LoadRepoCtx, LoadRepoOptions, MetadataOpener, RepoMetadata, RepomdRecord } from './types.js';
+import type { Comps, LoadRepoCtx, LoadRepoOptions, MetadataOpener, ModuleIndex, RepoMetadata, RepomdRecord } from './types.js';
 import { XmlScanner, type XmlHandler } from './xml-scanner.js';
 
 export interface XmlFileSpec {
@@ -19,14 +25,12 @@ export interface XmlFileSpec {
   signal?: AbortSignal;
 }
 
+const fileOf = (spec: XmlFileSpec) => ({ repo: spec.repo, open: spec.open, href: spec.record.location, checksum: spec.record.checksum, size: spec.record.size, signal: spec.signal });
+
 /** Stream one XML metadata file through a handler, verifying its checksum. */
 export async function parseXmlFile(spec: XmlFileSpec, handler: XmlHandler): Promise<void> {
   const scanner = new XmlScanner(handler);
-  await readMetadata(
-    { repo: spec.repo, open: spec.open, href: spec.record.location, checksum: spec.record.checksum, size: spec.record.size, signal: spec.signal },
-    (text) => scanner.write(text),
-    () => scanner.end(),
-  );
+  await readMetadata(fileOf(spec), (text) => scanner.write(text), () => scanner.end());
 }
 
 export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
@@ -38,37 +42,97 @@ export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
   return parser.packages;
 }
 
-export async function parseFilelists(spec: XmlFileSpec, packages: RepoPackage[]): Promise<FileIndex> {
+/** Full file lists aligned with `packages` (null where filelists has no entry). */
+export async function parseFilelists(spec: XmlFileSpec, packages: RepoPackage[]): Promise<(string[] | null)[]> {
   const parser = filelistsParser(packages);
   await parseXmlFile(spec, parser);
-  return parser.index;
+  return parser.lists;
 }
 
-function requireRecord(id: string, records: Record<string, RepomdRecord>, type: string): RepomdRecord {
-  const r = records[type];
-  if (!r) throw new RepoMetadataError('E_METADATA_MISSING', id, 'repodata/repomd.xml', `has no <data type="${type}">`);
-  return r;
+export async function parseComps(spec: XmlFileSpec): Promise<Comps> {
+  const parser = compsParser();
+  await parseXmlFile(spec, parser);
+  return parser.comps;
 }
+
+export async function parseModules(spec: XmlFileSpec): Promise<ModuleIndex> {
+  const parts: string[] = [];
+  await readMetadata(fileOf(spec), (t) => parts.push(t), () => undefined);
+  try {
+    return parseModulesYaml(parts.join(''));
+  } catch (err) {
+    if (err instanceof ModulesYamlError) throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** comps: compressed variants first (smaller downloads), the plain one if those are absent. */
+const COMPS_TYPES = ['group_zst', 'group_xz', 'group_gz', 'group'];
 
 export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: silentLogger }): Promise<RepoMetadata> {
   const { id, open } = opts;
   const repomd = await loadRepomd(id, open, opts.expectRepomd);
+  const { records } = repomd;
   const spec = (record: RepomdRecord): XmlFileSpec => ({ repo: id, open, record, signal: ctx.signal });
-  const primaryRecord = requireRecord(id, repomd.records, 'primary');
+  const cache = opts.cacheDir ? new MetadataCache(opts.cacheDir, ctx.log) : undefined;
+
+  /** Decode from the cache, or parse and store. */
+  async function cached<T>(kind: string, key: string, parse: () => Promise<T>, encode: (v: T, meta: unknown) => Buffer, decode: (u: Unpacked) => T): Promise<T> {
+    const hit = await cache?.read(kind, key);
+    if (hit) return decode(hit);
+    const value = await parse();
+    if (cache) {
+      try {
+        await cache.write(cache.pathFor(kind, key), encode(value, { key }));
+      } catch (err) {
+        // A full or read-only cache costs speed, not correctness: warn and go on.
+        if (!['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT'].some((c) => isErrno(err, c))) throw err;
+        ctx.log.warn(`repo ${id}: cannot write the metadata cache: ${(err as Error).message}`);
+      }
+    }
+    return value;
+  }
+
+  const primary = records.primary;
+  if (!primary) throw new RepoMetadataError('E_METADATA_MISSING', id, 'repodata/repomd.xml', 'has no <data type="primary">');
   const t0 = performance.now();
-  const packages = await parsePrimary(spec(primaryRecord));
+  const packages = await cached('primary', primary.checksum, () => parsePrimary(spec(primary)), encodePackages, (u) => decodePackages(u, id));
   ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
 
-  // File lookups: primary's subset first; filelists.xml read once, on the first miss.
-  let primaryOwners: ReturnType<typeof primaryFileIndex> | undefined;
-  let full: Promise<FileIndex> | undefined;
-  const filelistsRecord = opts.want?.filelists === false ? undefined : repomd.records.filelists;
-  const loadFull = (): Promise<FileIndex> => {
-    if (!filelistsRecord) {
-      const index: FileIndex = { filesOf: new Map(packages.map((p) => [p, p.files])), owners: (primaryOwners ??= primaryFileIndex(packages)) };
-      return (full ??= Promise.resolve(index));
+  let comps: Comps | undefined;
+  if (opts.want?.comps !== false) {
+    const present = COMPS_TYPES.filter((t) => records[t]);
+    // Any variant already in the cache will do (they hold the same document).
+    for (const type of present) {
+      const hit = await cache?.read('comps', records[type].checksum);
+      if (hit) {
+        comps = decodeJson<Comps>(hit);
+        break;
+      }
     }
-    return (full ??= parseFilelists(spec(filelistsRecord), packages));
+    for (const [i, type] of comps ? [] : present.entries()) {
+      const rec = records[type];
+      try {
+        comps = await cached(`comps`, rec.checksum, () => parseComps(spec(rec)), (v, m) => encodeJson('comps', v, m), (u) => decodeJson<Comps>(u));
+        break;
+      } catch (err) {
+        if (!(err instanceof RepoMetadataError && err.code === 'E_METADATA_MISSING') || i === present.length - 1) throw err;
+        ctx.log.warn(`repo ${id}: ${rec.location} is listed but missing; using <data type="${present[i + 1]}">`);
+      }
+    }
+  }
+  const modRec = opts.want?.modules === false ? undefined : records.modules;
+  const modules = modRec && (await cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u)));
+
+  // File lookups: primary's subset first; filelists.xml read once, on the first miss.
+  let primaryOwners: FileIndex['owners'] | undefined;
+  let full: Promise<FileIndex> | undefined;
+  const filelists = opts.want?.filelists === false ? undefined : records.filelists;
+  const loadFull = (): Promise<FileIndex> => {
+    if (!filelists) return (full ??= Promise.resolve(fileIndexFrom(packages, packages.map((p) => p.files))));
+    // The lists are aligned with primary's order, so the key names both files.
+    const key = `${filelists.checksum}+${primary.checksum.slice(primary.checksum.indexOf(':') + 1, primary.checksum.indexOf(':') + 17)}`;
+    return (full ??= cached('filelists', key, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => fileIndexFrom(packages, lists)));
   };
   let loaded = false;
 
@@ -76,8 +140,10 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
     id,
     revision: repomd.revision,
     repomdChecksum: repomd.checksum,
-    records: repomd.records,
+    records,
     packages,
+    ...(comps ? { comps } : {}),
+    ...(modules ? { modules } : {}),
     async filesOf(pkg) {
       const index = await loadFull();
       loaded = true;

@@ -1,56 +1,39 @@
 // Reading one metadata file: open it through the opener, hash the stored bytes while
-// streaming, pick the decompressor from its first bytes (or its name), decode UTF-8 and
+// streaming, pick the decompressor from its first bytes (names lie), decode UTF-8 and
 // hand text to a sink (the XML scanner or a YAML collector). At the end the checksum
 // must match repomd.xml; when decompression or parsing fails first, the file is hashed
 // again so that corruption is reported as a checksum error rather than as a zlib or XML
 // message. Owns error mapping to RepoMetadataError; knows nothing about XML elements.
-import { Readable, type Duplex } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { decompressStream, detectCompression, type Compression } from '../compress/index.js';
 import { isErrno } from '../errors.js';
 import { hasherFor } from './checksum.js';
 import { RepoMetadataError, XmlSyntaxError } from './errors.js';
 import type { MetadataOpener } from './types.js';
 
-export type Compression = 'none' | 'gzip' | 'xz' | 'bzip2' | 'zstd';
-
 export interface MetadataFile {
   repo: string;
   open: MetadataOpener;
   href: string;
-  /** "<algo>:<hex>" of the stored bytes; unverified when absent (repomd.xml itself). */
+  /** "<algo>:<hex>" of the stored bytes; unverified when absent. */
   checksum?: string;
   size?: number;
   signal?: AbortSignal;
 }
 
-/** By magic bytes first (a mislabelled file still reads), then by name. */
-export function detectCompression(head: Uint8Array, href: string): Compression | undefined {
-  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
-  if (head[0] === 0x42 && head[1] === 0x5a && head[2] === 0x68) return 'bzip2';
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
-  if (/\.(xml|ya?ml)$/.test(href) || looksLikeText(head)) return 'none';
-  return undefined;
+/** By magic bytes (a mislabelled file still reads), else plain text, else unknown. */
+export function detectMetadataCompression(head: Uint8Array): Compression | undefined {
+  return detectCompression(head) ?? (looksLikeText(head) ? 'none' : undefined);
 }
 
 function looksLikeText(head: Uint8Array): boolean {
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
-  return i < head.length && (head[i] === 0x3c /* < */ || head[i] === 0x2d /* --- */ || head[i] === 0x64 /* document: */);
-}
-
-function decompressor(kind: Compression, file: MetadataFile): Duplex | undefined {
-  switch (kind) {
-    case 'none':
-      return undefined;
-    case 'gzip':
-      return createGunzip();
-    default:
-      throw new RepoMetadataError('E_METADATA_COMPRESSION', file.repo, file.href, `${kind} compression is not supported yet`);
-  }
+  // "<" for XML; "---" or "document:" for modules.yaml.
+  return i < head.length && (head[i] === 0x3c || head[i] === 0x2d || head[i] === 0x64);
 }
 
 async function openFile(file: MetadataFile): Promise<NodeJS.ReadableStream> {
@@ -91,7 +74,7 @@ export async function readMetadata(file: MetadataFile, sink: (text: string) => v
   const iter = raw[Symbol.asyncIterator]();
   const first = await iter.next();
   const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
-  const kind = detectCompression(head, file.href);
+  const kind = detectMetadataCompression(head);
   if (!kind) {
     (raw as unknown as Readable).destroy?.();
     throw new RepoMetadataError('E_METADATA_COMPRESSION', file.repo, file.href, `unknown compression (first bytes ${head.subarray(0, 6).toString('hex')})`, {
@@ -118,12 +101,12 @@ export async function readMetadata(file: MetadataFile, sink: (text: string) => v
     if (tail) sink(tail);
     done();
   }
-  const unpack = decompressor(kind, file);
+  const unpack = kind === 'none' ? undefined : decompressStream(kind, { signal: file.signal });
   try {
     if (unpack) await pipeline(Readable.from(stored()), unpack, consume, { signal: file.signal });
     else await pipeline(Readable.from(stored()), consume, { signal: file.signal });
   } catch (err) {
-    if (isErrno(err, 'ABORT_ERR') || err instanceof RepoMetadataError) throw err;
+    if (isErrno(err, 'ABORT_ERR') || err instanceof RepoMetadataError || file.signal?.aborted) throw err;
     // Corruption shows up as a zlib or XML error before the end: blame the checksum if it is wrong.
     if (file.checksum) {
       const actual = await hashFile(file);
@@ -134,7 +117,7 @@ export async function readMetadata(file: MetadataFile, sink: (text: string) => v
     }
     const msg = (err as Error).message ?? String(err);
     if (unpack) {
-      const truncated = /unexpected end|truncated|premature/i.test(msg);
+      const truncated = /unexpected end|truncated|premature|compressed data is corrupt|end of input/i.test(msg) && !/format not recognized/i.test(msg);
       throw new RepoMetadataError(truncated ? 'E_METADATA_TRUNCATED' : 'E_METADATA_MALFORMED', file.repo, file.href, `${kind} data is ${truncated ? 'truncated' : 'corrupt'}: ${msg}`, { cause: err });
     }
     throw err;

@@ -37,6 +37,7 @@ export interface PrimaryParser extends XmlHandler {
 
 export function primaryParser(repo: string, intern = new Interner()): PrimaryParser {
   const packages: RepoPackage[] = [];
+  const byRaw = new Map<string, Dep>();
   let pkg: RepoPackage | undefined;
   let deps: Dep[] | undefined;
   let sumType = '';
@@ -62,12 +63,21 @@ export function primaryParser(repo: string, intern = new Interner()): PrimaryPar
       switch (name) {
         case 'rpm:entry': {
           if (!deps) return;
+          // Most entries repeat verbatim across packages: look them up by their raw text.
+          const raw = s.rawAttrs();
+          const known = byRaw.get(raw);
+          if (known !== undefined) {
+            deps.push(known);
+            return;
+          }
           const depName = s.attr('name');
           if (!depName) throw fail(`<rpm:entry> without name= in ${pkg.name}`);
           const flags = s.attr('flags');
           if (flags !== undefined && !SENSES.has(flags)) throw fail(`<rpm:entry name="${depName}"> has unknown flags="${flags}"`);
           const pre = s.attr('pre');
-          deps.push(intern.dep(depName, flags as Sense | undefined, s.attr('epoch'), s.attr('ver'), s.attr('rel'), pre === '1' || pre === 'true'));
+          const dep = intern.dep(depName, flags as Sense | undefined, s.attr('epoch'), s.attr('ver'), s.attr('rel'), pre === '1' || pre === 'true');
+          byRaw.set(flatten(raw), dep);
+          deps.push(dep);
           return;
         }
         case 'file':
@@ -101,10 +111,16 @@ export function primaryParser(repo: string, intern = new Interner()): PrimaryPar
           if (b !== undefined) pkg.buildtime = Number(b);
           return;
         }
-        default: {
-          const kind = DEP_ELEMENTS[name];
-          if (kind) deps = pkg[kind];
-        }
+        case 'rpm:provides':
+        case 'rpm:requires':
+        case 'rpm:conflicts':
+        case 'rpm:obsoletes':
+        case 'rpm:recommends':
+        case 'rpm:suggests':
+        case 'rpm:supplements':
+        case 'rpm:enhances':
+          deps = pkg[DEP_ELEMENTS[name]];
+          return;
       }
     },
     close(name, text) {
@@ -137,7 +153,7 @@ export function primaryParser(repo: string, intern = new Interner()): PrimaryPar
         if (missing.length) throw fail(`<package> ${pkg.name || `#${packages.length + 1}`} lacks ${missing.join(', ')}`);
         packages.push(pkg);
         pkg = undefined;
-      } else if (DEP_ELEMENTS[name]) {
+      } else if (deps !== undefined && name !== 'rpm:entry') {
         deps = undefined;
       }
     },

@@ -23,22 +23,39 @@ export class XmlScanner {
   private capture = false;
   private text = '';
   private sawRoot = false;
-  // The current start tag's attributes (valid during open()).
+  // The current start tag's attributes (valid during open()), parsed on first attr().
+  private tagBuf = '';
+  private attrFrom = 0;
+  private attrTo = 0;
+  private attrsParsed = false;
   private readonly attrNames: string[] = [];
   private readonly attrValues: string[] = [];
   private attrCount = 0;
+  private readonly names: (string | undefined)[] = new Array(1024).fill(undefined);
 
   constructor(private readonly handler: XmlHandler) {}
 
   /** An attribute of the element being opened, entities decoded. */
   attr(name: string): string | undefined {
+    if (!this.attrsParsed) this.parseAttrs();
     for (let i = 0; i < this.attrCount; i++) if (this.attrNames[i] === name) return this.attrValues[i];
     return undefined;
   }
 
+  /**
+   * The element's attribute text as written (entities not decoded). Handlers use it as a
+   * cache key: identical tags (the same rpm:entry in many packages) skip attribute parsing.
+   */
+  rawAttrs(): string {
+    return this.tagBuf.slice(this.attrFrom, this.attrTo);
+  }
+
   /** The current line (for messages from handlers). */
   lineAt(): number {
-    return this.line;
+    let line = this.line;
+    const buf = this.tagBuf;
+    for (let i = buf.indexOf('\n'); i >= 0 && i < this.attrFrom; i = buf.indexOf('\n', i + 1)) line++;
+    return line;
   }
 
   write(chunk: string): void {
@@ -90,7 +107,7 @@ export class XmlScanner {
         if (gt < 0) return lt;
         let nameEnd = gt;
         while (nameEnd > lt + 2 && isSpace(buf.charCodeAt(nameEnd - 1))) nameEnd--;
-        this.closeElement(buf.slice(lt + 2, nameEnd), buf, lt);
+        this.closeElement(buf, lt + 2, nameEnd);
         i = gt + 1;
       } else if (c === 63 /* ? */) {
         const e = buf.indexOf('?>', lt + 2);
@@ -112,7 +129,8 @@ export class XmlScanner {
   private onText(buf: string, from: number, to: number): void {
     if (this.capture) {
       const s = buf.slice(from, to);
-      this.text += s.indexOf('&') >= 0 ? this.decode(s, buf, from) : s;
+      const t = s.indexOf('&') >= 0 ? this.decode(s, buf, from) : s;
+      this.text = this.text.length ? this.text + t : t;
     } else if (!this.stack.length) {
       for (let k = from; k < to; k++) {
         if (!isSpace(buf.charCodeAt(k))) throw this.fail('text outside the root element', k, buf);
@@ -145,7 +163,7 @@ export class XmlScanner {
     throw this.fail('unknown markup declaration', lt, buf);
   }
 
-  /** Parse "<name a='v' ...>" or ".../>" at lt; -1 when the tag is not complete yet. */
+  /** Find the end of "<name a='v' ...>" or ".../>" at lt; -1 when the tag is not complete yet. */
   private scanStartTag(buf: string, lt: number): number {
     const n = buf.length;
     let p = lt + 1;
@@ -156,45 +174,69 @@ export class XmlScanner {
     }
     if (p >= n) return -1;
     if (p === lt + 1) throw this.fail('empty element name', lt, buf);
-    const name = buf.slice(lt + 1, p);
+    // The first '>' outside quotes ends the tag ('>' is legal inside attribute values).
+    let k = p;
+    let quote = 0;
+    for (; k < n; k++) {
+      const ch = buf.charCodeAt(k);
+      if (quote !== 0) {
+        if (ch === quote) quote = 0;
+      } else if (ch === 62) break;
+      else if (ch === 34 || ch === 39) quote = ch;
+      else if (ch === 60) throw this.fail(`"<" inside the tag <${buf.slice(lt + 1, p)}>`, k, buf);
+    }
+    if (k >= n) return -1;
+    const selfClosing = buf.charCodeAt(k - 1) === 47 && k - 1 >= p;
+    this.tagBuf = buf;
+    this.attrFrom = p;
+    this.attrTo = selfClosing ? k - 1 : k;
+    this.attrsParsed = false;
+    this.attrCount = 0;
+    this.openElement(this.elementName(buf, lt + 1, p), selfClosing);
+    return k + 1;
+  }
+
+  /**
+   * The element name, shared between all elements of that name: no allocation per tag,
+   * and handlers' switch statements compare one string with another by pointer.
+   */
+  private elementName(buf: string, from: number, to: number): string {
+    const len = to - from;
+    const h = (len * 31 + buf.charCodeAt(from) * 7 + buf.charCodeAt(to - 1) * 3 + buf.charCodeAt(from + (len >> 1))) & 1023;
+    const hit = this.names[h];
+    if (hit !== undefined && hit.length === len && buf.startsWith(hit, from)) return hit;
+    const name = internName(buf.slice(from, to));
+    this.names[h] = name;
+    return name;
+  }
+
+  private parseAttrs(): void {
+    const buf = this.tagBuf;
+    const end = this.attrTo;
+    let p = this.attrFrom;
     let count = 0;
+    this.attrsParsed = true;
     for (;;) {
-      while (p < n && isSpace(buf.charCodeAt(p))) p++;
-      if (p >= n) return -1;
-      const ch = buf.charCodeAt(p);
-      if (ch === 62) {
-        p++;
-        this.attrCount = count;
-        this.openElement(name, false);
-        return p;
-      }
-      if (ch === 47) {
-        if (p + 1 >= n) return -1;
-        if (buf.charCodeAt(p + 1) !== 62) throw this.fail(`bad "/" in <${name}>`, p, buf);
-        this.attrCount = count;
-        this.openElement(name, true);
-        return p + 2;
-      }
+      while (p < end && isSpace(buf.charCodeAt(p))) p++;
+      if (p >= end) break;
       const eq = buf.indexOf('=', p);
-      if (eq < 0) return -1;
+      if (eq < 0 || eq >= end) throw this.fail('attribute without a value', p, buf);
       let ne = eq;
       while (ne > p && isSpace(buf.charCodeAt(ne - 1))) ne--;
       let q = eq + 1;
-      while (q < n && isSpace(buf.charCodeAt(q))) q++;
-      if (q >= n) return -1;
+      while (q < end && isSpace(buf.charCodeAt(q))) q++;
       const quote = buf.charCodeAt(q);
-      if (quote !== 34 && quote !== 39) throw this.fail(`attribute value not quoted in <${name}>`, q, buf);
+      if (quote !== 34 && quote !== 39) throw this.fail('attribute value not quoted', q, buf);
       const close = buf.indexOf(quote === 34 ? '"' : "'", q + 1);
-      if (close < 0) return -1;
-      const attrName = buf.slice(p, ne);
-      if (attrName.indexOf('>') >= 0 || attrName.indexOf('<') >= 0) throw this.fail(`malformed attribute in <${name}>`, p, buf);
+      if (close < 0 || close >= end) throw this.fail('unterminated attribute value', q, buf);
       let value = buf.slice(q + 1, close);
       if (value.indexOf('&') >= 0) value = this.decode(value, buf, q + 1);
-      this.attrNames[count] = attrName;
+      this.attrNames[count] = buf.slice(p, ne);
       this.attrValues[count] = value;
       count++;
       p = close + 1;
     }
+    this.attrCount = count;
   }
 
   private openElement(name: string, selfClosing: boolean): void {
@@ -215,15 +257,17 @@ export class XmlScanner {
     }
   }
 
-  private closeElement(name: string, buf: string, at: number): void {
+  private closeElement(buf: string, from: number, to: number): void {
     const top = this.stack.pop();
-    if (top !== name) {
-      throw this.fail(top === undefined ? `unexpected </${name}>` : `</${name}> closes <${top}>`, at, buf);
+    // Compare in place: no string is made for the (usual) matching close tag.
+    if (top === undefined || top.length !== to - from || !buf.startsWith(top, from)) {
+      const name = buf.slice(from, to);
+      throw this.fail(top === undefined ? `unexpected </${name}>` : `</${name}> closes <${top}>`, from, buf);
     }
     const text = this.capture ? this.text : undefined;
     this.capture = false;
     this.text = '';
-    this.handler.close(name, text);
+    this.handler.close(top, text);
   }
 
   private decode(s: string, buf: string, at: number): string {
@@ -237,6 +281,15 @@ export class XmlScanner {
       throw this.fail(`unknown entity ${m}`, at, buf);
     });
   }
+}
+
+const NAMES = new Map<string, string>();
+/** Element names are few; keep one copy of each for the process (bounded: 10k names). */
+function internName(name: string): string {
+  const hit = NAMES.get(name);
+  if (hit !== undefined) return hit;
+  if (NAMES.size < 10_000) NAMES.set(name, name);
+  return name;
 }
 
 function isSpace(c: number): boolean {

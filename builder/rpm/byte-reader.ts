@@ -16,14 +16,14 @@ export class ByteReader {
   constructor(
     private readonly source: AsyncIterator<Buffer>,
     private readonly limit: number,
-    private readonly errors: { eof: (what: string) => Error; overLimit: (limit: number) => Error },
+    private readonly errors: { eof: (what: string) => Error; overLimit: (limit: number) => Error; source: (e: unknown) => Error },
     private readonly onChunk?: (b: Buffer) => void,
   ) {}
 
   private async fill(what: string): Promise<void> {
     while (this.pos >= this.chunk.length) {
       if (this.ended) throw this.errors.eof(what);
-      const r = await this.source.next();
+      const r = await this.next();
       if (r.done) {
         this.ended = true;
         throw this.errors.eof(what);
@@ -34,6 +34,14 @@ export class ByteReader {
       this.onChunk?.(b);
       this.chunk = b;
       this.pos = 0;
+    }
+  }
+
+  private async next(): Promise<IteratorResult<Buffer>> {
+    try {
+      return await this.source.next();
+    } catch (e) {
+      throw this.errors.source(e);
     }
   }
 
@@ -98,7 +106,7 @@ export class ByteReader {
       this.consumed += this.chunk.length - this.pos;
       this.pos = this.chunk.length;
       while (!this.ended) {
-        const r = await this.source.next();
+        const r = await this.next();
         if (r.done) {
           this.ended = true;
           break;

@@ -14,3 +14,4 @@ export { inspectPackage, type InspectResult, type InspectFile, type InspectDep }
 export { RpmError } from './errors.js';
 export * from './tags.js';
 export { rpmvercmp, compareEvr, parseEvr, formatEvr } from './vercmp.js';
+export { writeRpm, buildRpm, buildRpmParts, nevraString, type RpmDescription, type ScriptDesc, type TriggerDesc, type WrittenRpm, type FileDesc, type FileType, type DepInput } from './writer.js';

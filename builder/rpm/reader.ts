@@ -150,6 +150,7 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
       eof: (what: string): Error => formatError(subject, `payload ends early, in ${what} (after ${reader.consumed} bytes of cpio${recorded !== undefined ? `, header says ${recorded}` : ''})`),
       overLimit: (n) =>
         formatError(subject, `payload decompresses to more than ${n} bytes${recorded !== undefined ? ' (the archive size the header records)' : ' (the most its file list allows)'}`),
+      source: wrapPipeError,
     },
     uncompressed.length ? (b) => uncompressed.forEach((c) => c.hash.update(b)) : undefined,
   );
@@ -157,7 +158,7 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
   let completed = false;
   try {
     for (;;) {
-      const magicBuf = await reader.read(6, 'a cpio header').catch((e: unknown) => Promise.reject(pipeError ? wrapPipeError(pipeError) : e));
+      const magicBuf = await reader.read(6, 'a cpio header');
       const form = cpioMagic(magicBuf);
       if (!form) throw formatError(subject, `bad cpio magic ${JSON.stringify(magicBuf.toString('latin1'))} at payload offset ${reader.consumed - 6}`);
       let entry: Omit<PayloadEntry, 'body' | 'linkTarget'>;

@@ -147,17 +147,17 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('fetch from misbehaving mirr
     expect(err.message).toMatch(new RegExp(`${b.url}: wrong bytes: sha256 is [0-9a-f]{64}, expected ${victim.checksum}`));
     expect(assertCacheVerified(cache)).toBe(0);
     // The wrong bytes were discarded, not kept for a later resume.
-    const left = readdirSync(join(cache, 'packages')).filter((n) => n.endsWith('.part'));
-    for (const n of left) expect(statSync(join(cache, 'packages', n)).size).toBe(0);
+    const left = readdirSync(join(cache, 'packages', '.partial')).filter((n) => n.endsWith('.part'));
+    for (const n of left) expect(statSync(join(cache, 'packages', '.partial', n)).size).toBe(0);
   });
 
   it('resumes a partial file left behind by a dead process', async () => {
     const victim = lock.packages.reduce((x, y) => (y.size > x.size ? y : x));
     const cache = newCache();
     const hex = victim.checksum.slice('sha256:'.length);
-    const part = join(cache, 'packages', `.sha256-${hex}.999999.part`);
+    const part = join(cache, 'packages', '.partial', `sha256-${hex}.999999.part`);
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(cache, 'packages'), { recursive: true });
+    mkdirSync(join(cache, 'packages', '.partial'), { recursive: true });
     copyFileSync(join(repoDir, victim.location), part);
     truncateSync(part, Math.floor(victim.size / 3));
     const r = await fetchLock({ ...lock, packages: [victim] }, repos(), testCtx(cache), { http: FAST_HTTP });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadRepo, localOpener, RepoMetadataError } from '../../builder/repo/index.js';
-import { fixture, tempDir } from '../helpers/env.js';
+import { execFileSync } from 'node:child_process';
+import { fixture, tempDir, tools } from '../helpers/env.js';
 import { packageXml, primaryXml, writeRepo } from './repo-fixture.js';
 
 let cleanups: (() => void)[] = [];
@@ -37,6 +38,22 @@ describe('broken metadata', () => {
     const meta = await loadRepo({ id: 'ok', open: localOpener(dir) });
     expect(meta.packages.map((p) => p.name)).toEqual(['a', 'b']);
     expect(meta.packages[0].requires).toEqual([{ name: 'b' }]);
+  });
+
+  it.skipIf(!tools('xz', 'bzip2', 'zstd')).each(['gzip', 'xz', 'bzip2', 'zstd', 'none'] as const)('reads a %s primary (by magic, whatever the name says)', async (kind) => {
+    const dir = tmp();
+    writeRepo(dir, [{ type: 'primary', name: 'p-primary.xml.gz', content: twoPackages, compress: kind }]);
+    const meta = await loadRepo({ id: 'ok', open: localOpener(dir) });
+    expect(meta.packages.map((p) => p.name)).toEqual(['a', 'b']);
+  });
+
+  it.skipIf(!tools('xz'))('truncated xz with a matching checksum names the file and the decoder error', async () => {
+    const dir = tmp();
+    const xz = execFileSync('xz', ['-c'], { input: Buffer.from(twoPackages) });
+    writeRepo(dir, [{ type: 'primary', name: 'x-primary.xml.xz', content: twoPackages, stored: xz.subarray(0, xz.length - 40) }]);
+    const err = await loadError(dir);
+    expect(err.code).toBe('E_METADATA_TRUNCATED');
+    expect(err.message).toMatch(/^repo broken: repodata\/x-primary\.xml\.xz: xz data is truncated: /);
   });
 
   it('bad checksum: names repo, file, expected and actual, on a real RHEL 6 primary', async () => {

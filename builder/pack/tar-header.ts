@@ -1,0 +1,148 @@
+// ustar headers and PAX extended records, encoded as GNU tar reads them. Pure.
+//
+// tar-stream 3 (used for reading archives in tests) cannot write what a template cache
+// needs: its PAX encoder builds a JS string, so binary values such as security.capability
+// are mangled by UTF-8 encoding, and it offers no way to add SCHILY.xattr.* records. So the
+// 512-byte blocks are produced here, deterministically: fixed field formats, no
+// user/group names, no atime/ctime, PAX records in sorted order.
+
+export type TarType = 'file' | 'hardlink' | 'symlink' | 'chardev' | 'blockdev' | 'dir' | 'fifo';
+
+const TYPEFLAG: Record<TarType | 'pax', string> = { file: '0', hardlink: '1', symlink: '2', chardev: '3', blockdev: '4', dir: '5', fifo: '6', pax: 'x' };
+
+export interface TarHeader {
+  /** Archive path, e.g. "./usr/bin/ls" ("./usr/" style trailing slash is added for dirs). */
+  path: string;
+  type: TarType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkpath?: string;
+  devmajor?: number;
+  devminor?: number;
+  /** name → raw value; written as SCHILY.xattr.<name> (GNU tar --xattrs, star). */
+  xattrs?: Record<string, Buffer>;
+}
+
+export const BLOCK = 512;
+const MAX_OCTAL_7 = 0o7777777;
+const MAX_OCTAL_11 = 0o77777777777;
+
+function octal(buf: Buffer, off: number, width: number, value: number): void {
+  // width includes the terminating NUL, as GNU tar writes numeric fields.
+  buf.write(value.toString(8).padStart(width - 1, '0') + '\0', off, width, 'latin1');
+}
+
+/** One PAX record: "<len> <key>=<value>\n", len counting itself. */
+export function paxRecord(key: string, value: Buffer | string): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.isBuffer(value) ? value : Buffer.from(value), Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
+}
+
+/** Split a path into ustar prefix (≤155 bytes) and name (≤100 bytes) at a '/', if possible. */
+export function splitUstarPath(path: string): { prefix: string; name: string } | undefined {
+  const bytes = Buffer.byteLength(path);
+  if (bytes <= 100) return { prefix: '', name: path };
+  if (bytes > 256) return undefined;
+  for (let i = path.length - 1; i > 0; i--) {
+    if (path[i] !== '/') continue;
+    const prefix = path.slice(0, i);
+    const name = path.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100 && name.length > 0) return { prefix, name };
+    if (Buffer.byteLength(name) > 100) return undefined;
+  }
+  return undefined;
+}
+
+function rawHeader(h: { name: string; prefix: string; type: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: string; devmajor: number; devminor: number }): Buffer {
+  const b = Buffer.alloc(BLOCK);
+  b.write(h.name, 0, 100, 'utf8');
+  octal(b, 100, 8, h.mode & 0o7777);
+  octal(b, 108, 8, h.uid);
+  octal(b, 116, 8, h.gid);
+  octal(b, 124, 12, h.size);
+  octal(b, 136, 12, h.mtime);
+  b.fill(0x20, 148, 156); // checksum is computed with its own field as spaces
+  b.write(h.type, 156, 1, 'latin1');
+  b.write(h.linkname, 157, 100, 'utf8');
+  b.write('ustar\x0000', 257, 8, 'latin1');
+  // uname/gname stay empty: owners are numeric only.
+  octal(b, 329, 8, h.devmajor);
+  octal(b, 337, 8, h.devminor);
+  b.write(h.prefix, 345, 155, 'utf8');
+  let sum = 0;
+  for (const x of b) sum += x;
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return b;
+}
+
+function padTo(len: number): number {
+  return (BLOCK - (len % BLOCK)) % BLOCK;
+}
+
+/**
+ * The header blocks for one entry: an optional PAX extended header (for long or non-ASCII
+ * paths, long link targets, large ids or sizes, xattrs) followed by the ustar header.
+ */
+export function encodeHeader(h: TarHeader): Buffer {
+  const path = h.type === 'dir' && !h.path.endsWith('/') ? h.path + '/' : h.path;
+  const linkpath = h.linkpath ?? '';
+  const records: Buffer[] = [];
+  const ascii = (s: string) => /^[\x20-\x7e]*$/.test(s);
+  let split = ascii(path) ? splitUstarPath(path) : undefined;
+  if (!split) {
+    records.push(paxRecord('path', path));
+    split = { prefix: '', name: truncateBytes(path, 100) };
+  }
+  let linkname = linkpath;
+  if (Buffer.byteLength(linkpath) > 100 || !ascii(linkpath)) {
+    records.push(paxRecord('linkpath', linkpath));
+    linkname = truncateBytes(linkpath, 100);
+  }
+  const big = (v: number, max: number) => v > max;
+  if (big(h.uid, MAX_OCTAL_7)) records.push(paxRecord('uid', String(h.uid)));
+  if (big(h.gid, MAX_OCTAL_7)) records.push(paxRecord('gid', String(h.gid)));
+  if (big(h.size, MAX_OCTAL_11)) records.push(paxRecord('size', String(h.size)));
+  if (big(h.mtime, MAX_OCTAL_11) || h.mtime < 0) records.push(paxRecord('mtime', String(h.mtime)));
+  for (const name of Object.keys(h.xattrs ?? {}).sort()) records.push(paxRecord(`SCHILY.xattr.${name}`, (h.xattrs as Record<string, Buffer>)[name]));
+  const mtime = Math.min(Math.max(h.mtime, 0), MAX_OCTAL_11);
+  const main = rawHeader({
+    name: split.name,
+    prefix: split.prefix,
+    type: TYPEFLAG[h.type],
+    mode: h.mode,
+    uid: Math.min(h.uid, MAX_OCTAL_7),
+    gid: Math.min(h.gid, MAX_OCTAL_7),
+    size: h.type === 'file' ? Math.min(h.size, MAX_OCTAL_11) : 0,
+    mtime,
+    linkname,
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+  });
+  if (!records.length) return main;
+  const pax = Buffer.concat(records);
+  const base = path.replace(/\/$/, '').split('/').pop() || '.';
+  const paxHead = rawHeader({ name: truncateBytes(`./PaxHeaders/${base}`, 100), prefix: '', type: TYPEFLAG.pax, mode: 0o644, uid: 0, gid: 0, size: pax.length, mtime, linkname: '', devmajor: 0, devminor: 0 });
+  return Buffer.concat([paxHead, pax, Buffer.alloc(padTo(pax.length)), main]);
+}
+
+/** Zero padding after `size` bytes of file data. */
+export function dataPadding(size: number): Buffer {
+  return Buffer.alloc(padTo(size));
+}
+
+/** Two zero blocks end an archive. */
+export const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK);
+
+function truncateBytes(s: string, max: number): string {
+  const b = Buffer.from(s);
+  if (b.length <= max) return s;
+  // Cut on a character boundary so the field stays valid UTF-8.
+  let end = max;
+  while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+  return b.subarray(0, end).toString('utf8');
+}
