@@ -9,7 +9,8 @@
 // EMLINK (ext4's 65000 links) spills to a fresh copy that later links reuse; a package's
 // own hard-link groups are kept. All paths go through walkInRoot (safe-path.ts).
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readlink, utimes, writeFile } from 'node:fs/promises';
+import { linkSync, lstatSync, readlinkSync } from 'node:fs';
+import { link, lstat, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { isErrno } from '../builder/errors.js';
 import type { Logger } from '../builder/context.js';
 import { unlinkQuiet } from './atomic.js';
@@ -75,19 +76,18 @@ export interface Checkout {
 
 const IS_ROOT = process.getuid?.() === 0;
 
-/** Probe a root-relative path with lstat. */
+/**
+ * Probe a root-relative path with lstat. Synchronous calls: a checkout is tens of thousands
+ * of tiny metadata operations, where libuv threadpool round trips cost more than the work.
+ */
 function fsProbe(root: string): Probe {
   return async (rel) => {
     const abs = rel ? `${root}/${rel}` : root;
-    try {
-      const st = await lstat(abs);
-      if (st.isDirectory()) return { kind: 'dir' };
-      if (st.isSymbolicLink()) return { kind: 'symlink', target: await readlink(abs) };
-      return st.isFile() ? { kind: 'file' } : { kind: 'other' };
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return { kind: 'missing' };
-      throw err;
-    }
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) return { kind: 'missing' };
+    if (st.isDirectory()) return { kind: 'dir' };
+    if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(abs) };
+    return st.isFile() ? { kind: 'file' } : { kind: 'other' };
   };
 }
 
@@ -154,7 +154,16 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   }
 
   async function linkFrom(src: string, dest: string, replace: boolean): Promise<void> {
-    await place(dest, replace, (p) => link(src, p));
+    if (!replace) {
+      try {
+        linkSync(src, dest);
+        return;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        // A duplicate entry got there first: replace it like any existing file.
+      }
+    }
+    await place(dest, true, (p) => link(src, p));
   }
 
   async function spill(key: StoreKey, dest: string, replace: boolean, e: TreeEntry): Promise<void> {
@@ -188,7 +197,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     if (sp && (await lstat(sp.path).then((s) => s.ino === sp.ino, () => false))) src = sp.path;
     else if (sp) spills.delete(key);
     let count = linkCounts.get(key);
-    if (count === undefined) count = (await lstat(src)).nlink;
+    if (count === undefined) count = lstatSync(src).nlink;
     if (count >= linkLimit) return spill(key, dest, replace, e);
     try {
       await linkFrom(src, dest, replace);
@@ -208,7 +217,11 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     const dest = abs(w);
     const rel = [...w.dir, w.name].join('/');
     if (w.leaf.kind === 'missing') {
-      await mkdirIn(rel);
+      try {
+        await mkdir(dest, { mode: 0o700 }); // final mode below, after the owner
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err; // a parallel file op made it as a parent
+      }
     } else if (w.leaf.kind !== 'dir') {
       throw new CheckoutConflictError(e.path, `a ${w.leaf.kind} is in the way of this directory`);
     }
