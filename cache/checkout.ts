@@ -217,7 +217,11 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     const dest = abs(w);
     const rel = [...w.dir, w.name].join('/');
     if (w.leaf.kind === 'missing') {
-      await mkdirIn(rel);
+      try {
+        await mkdir(dest, { mode: 0o700 }); // final mode below, after the owner
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err; // a parallel file op made it as a parent
+      }
     } else if (w.leaf.kind !== 'dir') {
       throw new CheckoutConflictError(e.path, `a ${w.leaf.kind} is in the way of this directory`);
     }
