@@ -23,3 +23,6 @@ export class HostError extends BuilderError {}
 export function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
+
+/** A container operation that can't proceed: unknown CT, wrong state, incompatible template. */
+export class CtError extends BuilderError {}

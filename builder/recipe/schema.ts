@@ -114,7 +114,7 @@ export const RECIPE_FILE_SCHEMA = {
     },
     vars: { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, additionalProperties: { type: ['string', 'number'] } },
     rpmdb: { enum: ['sqlite', 'bdb', null] },
-    variants: { type: 'object', propertyNames: { pattern: '^[a-z0-9][a-z0-9._-]*$' }, additionalProperties: { $ref: '#/definitions/overlay' } },
+    variants: { type: 'object', propertyNames: { pattern: '^[a-z0-9][a-z0-9_.+-]*$' }, additionalProperties: { $ref: '#/definitions/overlay' } },
     arch: { $ref: '#/definitions/archOverlays' },
   },
 } as const;

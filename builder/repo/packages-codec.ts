@@ -10,7 +10,7 @@
 import type { Dep, RepoPackage, Sense } from '../model/package.js';
 import { DEP_KINDS } from '../model/package.js';
 
-export const CODEC_VERSION = 1;
+export const CODEC_VERSION = 2;
 const MAGIC = 0x4352_5a56; // "VZRC" little-endian
 const SENSES: (Sense | undefined)[] = [undefined, 'EQ', 'LT', 'LE', 'GT', 'GE'];
 const SENSE_CODE: Record<string, number> = { EQ: 1, LT: 2, LE: 3, GT: 4, GE: 5 };
@@ -173,34 +173,21 @@ export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
   return packages;
 }
 
-/** Full file lists by package index (null: filelists had no entry for it). */
-export function encodeFileLists(lists: (string[] | null)[], meta: unknown): Buffer {
-  const t = new Table();
+/** Full file lists by package index ("\n"-joined; null: filelists had no entry for it). */
+export function encodeFileLists(lists: (string | null)[], meta: unknown): Buffer {
+  const strings: string[] = [];
   const ints: number[] = [lists.length];
   for (const l of lists) {
-    if (!l) ints.push(-1);
-    else {
-      ints.push(l.length);
-      for (const f of l) ints.push(t.id(f));
-    }
+    ints.push(l === null ? -1 : strings.length);
+    if (l !== null) strings.push(l);
   }
-  return pack('filelists', meta, t.list, ints, []);
+  return pack('filelists', meta, strings, ints, []);
 }
 
-export function decodeFileLists(u: Unpacked): (string[] | null)[] {
+export function decodeFileLists(u: Unpacked): (string | null)[] {
   const { strings: S, ints: I } = u;
-  const out: (string[] | null)[] = new Array(I[0]);
-  let o = 1;
-  for (let i = 0; i < out.length; i++) {
-    const n = I[o++];
-    if (n < 0) out[i] = null;
-    else {
-      const l: string[] = new Array(n);
-      for (let k = 0; k < n; k++) l[k] = S[I[o + k]];
-      o += n;
-      out[i] = l;
-    }
-  }
+  const out: (string | null)[] = new Array(I[0]);
+  for (let i = 0; i < out.length; i++) out[i] = I[i + 1] < 0 ? null : S[I[i + 1]];
   return out;
 }
 

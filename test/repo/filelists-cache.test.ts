@@ -74,13 +74,13 @@ describe('parsed-metadata cache', () => {
     // Another repo id over the same files: the cache is keyed by content, ids are rewritten.
     const other = await loadRepo({ id: 'mirror2', open: localOpener(RHEL6), cacheDir: cacheDir.path, want: { comps: false } });
     expect(other.packages.every((p) => p.repo === 'mirror2')).toBe(true);
-    const files = readdirSync(join(cacheDir.path, 'metadata', 'repo-v1'));
+    const files = readdirSync(join(cacheDir.path, 'metadata', 'repo-v2'));
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(files.map((f) => f.split('-')[0]).sort()).toEqual(['comps', 'filelists', 'primary']);
   });
 
   it('a corrupt cache file is a miss: warned about, re-parsed and rewritten', async () => {
-    const dir = join(cacheDir.path, 'metadata', 'repo-v1');
+    const dir = join(cacheDir.path, 'metadata', 'repo-v2');
     const primary = readdirSync(dir).find((f) => f.startsWith('primary-'))!;
     const good = readFileSync(join(dir, primary));
     writeFileSync(join(dir, primary), good.subarray(0, good.length >> 1));

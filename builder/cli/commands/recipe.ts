@@ -1,10 +1,15 @@
 // `vzbuild recipe`: show the expanded recipe, validate recipes (all problems at once),
 // and import vzpkg EZ templates or yum .repo files as recipes.
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { BuilderError, ValidationError } from '../../errors.js';
+import { BuilderError, UsageError, ValidationError } from '../../errors.js';
 import type { Recipe } from '../../model/recipe.js';
 import { displayPath, findRecipe, loadRecipeDetailed } from '../../recipe/index.js';
+import { writeRecipeFile } from '../../recipe/import-common.js';
+import { importEzTemplate, parseUrlMap } from '../../recipe/import-ez.js';
+import { importRepoFiles, type ImportResult } from '../../recipe/import-repo.js';
 import type { CliIo } from '../main.js';
 import { ctxFrom, emit } from '../shared.js';
 
@@ -59,6 +64,70 @@ export function register(program: Command, io: CliIo): void {
           .join('\n'),
       );
     });
+
+  const imp = recipe.command('import').description('turn an OpenVZ EZ template or yum .repo files into a recipe');
+  const collect = (v: string, prev: string[] = []) => [...prev, v];
+  const finish = async (cmd: Command, res: ImportResult, out: string | undefined, force: boolean) => {
+    const ctx = ctxFrom(cmd, io);
+    for (const w of res.warnings) ctx.log.warn(w);
+    if (out) {
+      await writeRecipeFile(resolve(ctx.cwd, out), res.text, force);
+      ctx.log.info(`wrote ${out} (recipe ${res.name}); check it with: vzbuild recipe show ${out}`);
+    }
+    emit(ctx, io, { name: res.name, file: out ?? null, warnings: res.warnings, recipe: res.text }, (r) => (out ? '' : r.recipe));
+  };
+
+  imp
+    .command('ez')
+    .description('import an EZ OS template directory (template source tree or installed /vz/template/<os>/<ver>/<arch>/config)')
+    .argument('<dir>', 'EZ template directory')
+    .option('-o, --output <file>', 'write the recipe here (default: print it)')
+    .option('--force', 'replace an existing output file')
+    .option('--name <name>', 'recipe name (default <os>-<release>-<arch>)')
+    .option('--distro <id>', 'distro id, when the directory name does not say')
+    .option('--release <release>', 'distro release')
+    .option('--arch <arch>', 'architecture')
+    .option('--url-map <file>', "vztt url.map for $SW_SERVER-style macros (default: vztt's shipped values)")
+    .option('--var <name=value>', 'value for a template variable (repeatable)', collect)
+    .action(async (dir: string, o: { output?: string; force?: boolean; name?: string; distro?: string; release?: string; arch?: string; urlMap?: string; var?: string[] }, cmd: Command) => {
+      const ctx = ctxFrom(cmd, io);
+      const urlMap = o.urlMap ? parseUrlMap(await readFile(resolve(ctx.cwd, o.urlMap), 'utf8')) : undefined;
+      const distro = { ...(o.distro ? { id: o.distro } : {}), ...(o.release ? { release: o.release } : {}), ...(o.arch ? { arch: o.arch } : {}) };
+      const res = await importEzTemplate(dir, ctx, { name: o.name, distro, urlMap, vars: parseVars(o.var) });
+      await finish(cmd, res, o.output, !!o.force);
+    });
+
+  imp
+    .command('repo')
+    .description('import yum/dnf .repo files (all their sections) as the repos of a new recipe')
+    .argument('<files...>', '.repo files')
+    .requiredOption('--name <name>', 'recipe name')
+    .requiredOption('--distro <id>', 'distro id (centos-stream, rhel, fedora, rocky, almalinux, ...)')
+    .requiredOption('--release <release>', 'distro release ($releasever)')
+    .option('--arch <arch>', 'architecture', 'x86_64')
+    .option('-p, --package <spec>', 'package spec to install (repeatable; default @core)', collect)
+    .option('--var <name=value>', 'value for a dnf variable such as contentdir or stream (repeatable)', collect)
+    .option('-o, --output <file>', 'write the recipe here (default: print it)')
+    .option('--force', 'replace an existing output file')
+    .action(async (files: string[], o: { name: string; distro: string; release: string; arch: string; package?: string[]; var?: string[]; output?: string; force?: boolean }, cmd: Command) => {
+      const ctx = ctxFrom(cmd, io);
+      const res = await importRepoFiles(
+        files.map((f) => resolve(ctx.cwd, f)),
+        ctx,
+        { name: o.name, distro: { id: o.distro, release: o.release, arch: o.arch }, packages: o.package, vars: parseVars(o.var) },
+      );
+      await finish(cmd, res, o.output, !!o.force);
+    });
+}
+
+function parseVars(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of list ?? []) {
+    const m = /^([A-Za-z_]\w*)=(.*)$/.exec(v);
+    if (!m) throw new UsageError(`--var ${v}: expected NAME=VALUE`);
+    out[m[1]] = m[2];
+  }
+  return out;
 }
 
 /** The recipe as YAML for people: hooks shortened, empty fields left out. */
