@@ -101,7 +101,8 @@ describe.skipIf(!have)('writeRpmdb against rpm', () => {
     const realFile = join(realRoot, 'var/lib/rpm/rpmdb.sqlite');
     const schema = (f: string) => {
       const db = new Database(f, { readonly: true });
-      const s = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'").all();
+      // Same objects, same SQL; creation order may differ (we build indexes after the rows).
+      const s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name").all();
       const mode = db.pragma('journal_mode', { simple: true });
       const uv = db.pragma('user_version', { simple: true });
       db.close();

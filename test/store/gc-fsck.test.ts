@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, checkoutTree, fsckStore, gcStore, openStore, storePaths, type Store, type TreeEntry } from '../../cache/index.js';
+import { acquireLock, checkoutTree, fsckStore, gcStore, openStore, pinTemplate, storePaths, unregisterRoot, type Store, type TreeEntry } from '../../cache/index.js';
 import { BIN, tempDir } from '../helpers/env.js';
 
 const T = 1_600_000_000;
@@ -56,6 +56,10 @@ describe('gc', () => {
     rmSync(co, { recursive: true });
     const r2 = await gcStore(storeDir, { keepIndexes: true });
     expect(r2).toMatchObject({ roots: { live: 0, removed: [co] }, indexes: { kept: 1 }, objects: { removed: 0 } });
+    // a pinned template keeps its packages without any checkout
+    await pinTemplate(store.rootsDir, 'centos-7-x86_64', [{ rpmSha256: a.sha, importer: 'rpm-1' }]);
+    expect(await gcStore(storeDir)).toMatchObject({ roots: { live: 1 }, indexes: { kept: 1 }, objects: { removed: 0 } });
+    await unregisterRoot(store.rootsDir, 'tpl-centos-7-x86_64');
     const r3 = await gcStore(storeDir);
     expect(r3).toMatchObject({ indexes: { removed: 1 }, objects: { kept: 0, removed: 2 } });
     expect(await store.getPackageIndex(a.sha)).toBeUndefined();

@@ -21,6 +21,7 @@ import { RpmdbError } from './errors.js';
 export const DB_LOAD = 'db5.3_load';
 const BTREE_INDEXES = new Set(['Dirnames', 'Installtid']);
 const PAGE_SIZE = 4096;
+const LOAD_PARALLEL = 4;
 
 function u32le(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -60,7 +61,7 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
   const written: string[] = [];
   const pkgs: [Buffer, Buffer][] = [[u32le(0), u32le(records.length)]];
   records.forEach((r, i) => pkgs.push([u32le(i + 1), r.blob]));
-  await load(dir, 'Packages', dump('hash', pkgs), signal);
+  const jobs: (() => Promise<void>)[] = [() => load(dir, 'Packages', dump('hash', pkgs), signal)];
   written.push('Packages');
   for (const def of INDEXES) {
     // key (as bytes, binary-safe) -> list of (hnum, idx)
@@ -69,10 +70,10 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
       for (const row of indexRows(r.header, def)) {
         // rpm's BDB code stores an empty key (the basename of "/") as one NUL byte
         // ("/" fixup in rpmdb.c); libdb has no zero-length keys.
-        if (row.key.length === 0) row.key = Buffer.alloc(1);
-        const k = row.key.toString('latin1');
+        const key = typeof row.key === 'string' ? Buffer.from(row.key || '\0', 'utf8') : row.key;
+        const k = key.toString('latin1');
         let e = byKey.get(k);
-        if (!e) byKey.set(k, (e = { key: row.key, items: [] }));
+        if (!e) byKey.set(k, (e = { key, items: [] }));
         e.items.push([i + 1, row.idx]);
       }
     });
@@ -88,8 +89,11 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
       });
       pairs.push([key, data]);
     }
-    await load(dir, def.name, dump(BTREE_INDEXES.has(def.name) ? 'btree' : 'hash', pairs), signal);
+    const text = dump(BTREE_INDEXES.has(def.name) ? 'btree' : 'hash', pairs);
+    jobs.push(() => load(dir, def.name, text, signal));
     written.push(def.name);
   }
+  // One db5.3_load per file; a few at a time keeps both cores busy without a process storm.
+  for (let i = 0; i < jobs.length; i += LOAD_PARALLEL) await Promise.all(jobs.slice(i, i + LOAD_PARALLEL).map((j) => j()));
   return written;
 }
