@@ -40,7 +40,7 @@ interface Case {
 const CASES: Case[] = [
   { name: 'RHEL 6 @core', repo: RHEL6, releasever: '6', packages: ['@core'] },
   { name: 'RHEL 6 @core @base', repo: RHEL6, releasever: '6', packages: ['@core', '@base'] },
-  { name: 'CS9 AppStream (17,649 pkgs) libsolv-tools', repo: CS9_APPSTREAM, releasever: '9', packages: ['libsolv-tools'] },
+  { name: 'CS9 AppStream (17,649 pkgs) qt5-doc langpacks-ja', repo: CS9_APPSTREAM, releasever: '9', packages: ['qt5-doc', 'langpacks-ja'] },
 ];
 const RUNS = Number(process.env.RUNS ?? 3);
 
