@@ -2,7 +2,9 @@
 // same request, same machine, each as a separate process (startup included), timed with
 // /usr/bin/time for wall time and peak RSS.
 //   cold: empty caches (metadata parse + solve); dnf gets a fresh installroot/cachedir.
-//   warm: caches filled by a previous run (our parsed-metadata cache; dnf's solv cache).
+//   warm: caches filled by a previous run: ours keeps parsed metadata and the answer keyed by
+//         the repos' repomd.xml checksums + request (so it reads only repomd.xml); dnf keeps
+//         its metadata and .solv cache in a fixed root.
 // Run: npx tsx test/bench/resolve.bench.ts
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
