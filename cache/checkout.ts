@@ -9,7 +9,8 @@
 // EMLINK (ext4's 65000 links) spills to a fresh copy that later links reuse; a package's
 // own hard-link groups are kept. All paths go through walkInRoot (safe-path.ts).
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readlink, utimes, writeFile } from 'node:fs/promises';
+import { linkSync, lstatSync, readlinkSync } from 'node:fs';
+import { link, lstat, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { isErrno } from '../builder/errors.js';
 import type { Logger } from '../builder/context.js';
 import { unlinkQuiet } from './atomic.js';
@@ -63,6 +64,12 @@ export interface CheckoutResult {
   skippedNodes: string[];
   /** Copies made because an object hit the link limit. */
   spilled: number;
+  /**
+   * The packages' own hard-link sets, as real tree paths (after symlinks in the tree).
+   * Files sharing a store object share an inode too, by accident of storage; a template
+   * cache should link only these (packTemplate's `hardLinks` option).
+   */
+  linkGroups: string[][];
 }
 
 export interface Checkout {
@@ -75,19 +82,18 @@ export interface Checkout {
 
 const IS_ROOT = process.getuid?.() === 0;
 
-/** Probe a root-relative path with lstat. */
+/**
+ * Probe a root-relative path with lstat. Synchronous calls: a checkout is tens of thousands
+ * of tiny metadata operations, where libuv threadpool round trips cost more than the work.
+ */
 function fsProbe(root: string): Probe {
   return async (rel) => {
     const abs = rel ? `${root}/${rel}` : root;
-    try {
-      const st = await lstat(abs);
-      if (st.isDirectory()) return { kind: 'dir' };
-      if (st.isSymbolicLink()) return { kind: 'symlink', target: await readlink(abs) };
-      return st.isFile() ? { kind: 'file' } : { kind: 'other' };
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return { kind: 'missing' };
-      throw err;
-    }
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) return { kind: 'missing' };
+    if (st.isDirectory()) return { kind: 'dir' };
+    if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(abs) };
+    return st.isFile() ? { kind: 'file' } : { kind: 'other' };
   };
 }
 
@@ -125,7 +131,8 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   const rootId = rootIdFor(root);
   const packages: { rpmSha256: string; importer: string }[] = [];
   const looseKeys = new Set<StoreKey>();
-  const res: CheckoutResult = { root, method, methodReason: reason, files: 0, linked: 0, copied: 0, empty: 0, dirs: 0, symlinks: 0, hardlinks: 0, nodes: 0, skippedNodes: [], spilled: 0 };
+  const res: CheckoutResult = { root, method, methodReason: reason, files: 0, linked: 0, copied: 0, empty: 0, dirs: 0, symlinks: 0, hardlinks: 0, nodes: 0, skippedNodes: [], spilled: 0, linkGroups: [] };
+  const groups = new Map<string, Set<string>>();
   // Directories this checkout made or verified. Only this checkout writes the tree and it
   // never replaces a directory, so a directory once seen stays one.
   const knownDirs = new Set<string>(['']);
@@ -154,7 +161,16 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   }
 
   async function linkFrom(src: string, dest: string, replace: boolean): Promise<void> {
-    await place(dest, replace, (p) => link(src, p));
+    if (!replace) {
+      try {
+        linkSync(src, dest);
+        return;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err;
+        // A duplicate entry got there first: replace it like any existing file.
+      }
+    }
+    await place(dest, true, (p) => link(src, p));
   }
 
   async function spill(key: StoreKey, dest: string, replace: boolean, e: TreeEntry): Promise<void> {
@@ -188,7 +204,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     if (sp && (await lstat(sp.path).then((s) => s.ino === sp.ino, () => false))) src = sp.path;
     else if (sp) spills.delete(key);
     let count = linkCounts.get(key);
-    if (count === undefined) count = (await lstat(src)).nlink;
+    if (count === undefined) count = lstatSync(src).nlink;
     if (count >= linkLimit) return spill(key, dest, replace, e);
     try {
       await linkFrom(src, dest, replace);
@@ -208,7 +224,11 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     const dest = abs(w);
     const rel = [...w.dir, w.name].join('/');
     if (w.leaf.kind === 'missing') {
-      await mkdirIn(rel);
+      try {
+        await mkdir(dest, { mode: 0o700 }); // final mode below, after the owner
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw err; // a parallel file op made it as a parent
+      }
     } else if (w.leaf.kind !== 'dir') {
       throw new CheckoutConflictError(e.path, `a ${w.leaf.kind} is in the way of this directory`);
     }
@@ -240,6 +260,10 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
         await place(dest, replace, (p) => makeCopy(abs(t), p, e, meta));
       }
       res.hardlinks++;
+      const targetRel = [...t.dir, t.name].join('/');
+      const g = groups.get(targetRel) ?? new Set([targetRel]);
+      g.add([...w.dir, w.name].join('/'));
+      groups.set(targetRel, g);
     } else if (e.type === 'fifo' || devices) {
       await place(dest, replace, (p) => makeDeviceOrFifo(p, e, meta));
       res.nodes++;
@@ -292,6 +316,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
       const dirs = [...dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
       for (const [d, t] of dirs) await utimes(d, t, t);
       await writeRecord();
+      res.linkGroups = [...groups.values()].map((g) => [...g].sort()).sort((a, b) => (a[0] < b[0] ? -1 : 1));
       return res;
     },
   };

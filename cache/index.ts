@@ -6,7 +6,7 @@ export { ENTRY_TYPES, entryProblems, splitRdev, makeRdev, type TreeEntry, type E
 export { DEFAULT_IMPORTER, PACKAGE_INDEX_VERSION, packageIndexPath, type PackageIndex } from './package-index.js';
 export { openCheckout, checkoutTree, breakLink, CHECKOUT_METHODS, type Checkout, type CheckoutMethod, type CheckoutOptions, type CheckoutResult, type EntrySource } from './checkout.js';
 export { splitEntryPath, resolveLinkLexically, walkInRoot, type Probe, type ProbeResult, type Walked } from './safe-path.js';
-export { registerRoot, unregisterRoot, listRoots, rootIdFor, type RootRecord } from './roots.js';
+export { registerRoot, unregisterRoot, listRoots, rootIdFor, pinTemplate, type RootRecord } from './roots.js';
 export { acquireLock, type LockMode, type StoreLock } from './store-lock.js';
 export { writeFileAtomic, stableJson } from './atomic.js';
 export { StoreError, UnsafePathError, CheckoutConflictError, StoreBusyError, CorruptObjectError } from './errors.js';

@@ -66,21 +66,25 @@ export async function findCachedPackage(c: PackageCache, key: CacheKey, size?: n
  * Move a verified temp file (in c.partial) into place as <sha256>.rpm and add the alias for
  * the checksum the repo states. The rename replaces an existing file only with identical
  * bytes (the name is their hash), so a racing peer is harmless. The file is fsync'd before
- * the rename, so a crash never leaves a named file with missing bytes; the directory is
+ * the rename (by the caller that wrote it, `synced`, or here), so a crash never leaves a
+ * named file with missing bytes; the directory is
  * fsync'd once per run (syncPackageDirs): a rename lost in a crash only costs a re-download.
  */
-export async function commitPackage(c: PackageCache, tmp: string, sha256: string, key: CacheKey): Promise<string> {
+export async function commitPackage(c: PackageCache, tmp: string, sha256: string, key: CacheKey, opts: { synced?: boolean } = {}): Promise<string> {
   const path = packagePath(c, sha256);
-  const fh = await open(tmp, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
+  if (!opts.synced) {
+    const fh = await open(tmp, 'r');
+    try {
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
   }
   await rename(tmp, path);
   if (key.algo !== 'sha256') await writeAlias(c, key, sha256);
   return path;
 }
+
 
 /** Make this run's renames durable (one fsync per directory instead of one per file). */
 export async function syncPackageDirs(c: PackageCache, algos: string[]): Promise<void> {
@@ -113,7 +117,7 @@ async function syncDir(dir: string): Promise<void> {
 
 /** Take the per-package lock (waits for a peer downloading the same package). */
 export async function lockPackage(c: PackageCache, key: CacheKey, opts: LockOptions = {}): Promise<FileLock> {
-  await mkdir(c.locks, { recursive: true });
+  // tryLock creates the directory on ENOENT, so the common path costs one syscall.
   return acquireLock(join(c.locks, `${key.algo}-${key.hex}.lock`), opts);
 }
 
@@ -123,11 +127,18 @@ export async function lockPackage(c: PackageCache, key: CacheKey, opts: LockOpti
  * lock, so claiming by rename is uncontested; an empty new name when there is nothing.
  */
 export async function claimPartial(c: PackageCache, key: CacheKey): Promise<string> {
-  await mkdir(c.partial, { recursive: true });
   const mine = join(c.partial, `${key.algo}-${key.hex}.${process.pid}.part`);
   const prefix = `${key.algo}-${key.hex}.`;
   let best: { name: string; size: number } | undefined;
-  for (const name of await readdir(c.partial)) {
+  let names: string[];
+  try {
+    names = await readdir(c.partial);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    await mkdir(c.partial, { recursive: true });
+    names = [];
+  }
+  for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
     const st = await lstat(join(c.partial, name)).catch(() => undefined); // gone: a peer took it
     if (!st?.isFile()) continue;

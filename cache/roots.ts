@@ -63,3 +63,13 @@ export async function listRoots(rootsDir: string): Promise<RootRecord[]> {
   }
   return out;
 }
+
+/**
+ * Pin the packages a published template cache was built from, so gc keeps them (and a
+ * rebuild stays warm) after its checkout is gone. Re-pinning a name replaces its record.
+ */
+export async function pinTemplate(rootsDir: string, templateName: string, packages: RootRecord['packages']): Promise<string> {
+  const id = `tpl-${templateName}`;
+  await registerRoot(rootsDir, { id, packages, keys: [] });
+  return id;
+}

@@ -11,7 +11,8 @@
 //   v1/locks/             readers/writer lock (store-lock.ts)
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno } from '../builder/errors.js';
@@ -70,6 +71,12 @@ export interface Store {
 }
 
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
+const EUID = process.geteuid?.() ?? -1;
+const EGID = process.getegid?.() ?? -1;
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off);
+}
 
 export async function openStore(dir: string, opts: StoreOptions = {}): Promise<Store> {
   const root = join(dir, STORE_VERSION);
@@ -96,104 +103,128 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     await lock;
   }
 
-  async function ensureFanout(key: StoreKey): Promise<void> {
+  function ensureFanout(key: StoreKey): void {
     const f = key.slice(7, 9);
     if (fanouts.has(f)) return;
-    await mkdir(`${objectsDir}/${f}`, { recursive: true });
+    mkdirSync(`${objectsDir}/${f}`, { recursive: true });
     fanouts.add(f);
   }
 
   /** Is the existing object what `key` promises? Cheap by default; see StoreOptions.verify. */
   async function existingOk(path: string, meta: ObjectMeta, size: number, sha256: string): Promise<boolean> {
-    let st;
-    try {
-      st = await lstat(path);
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return false;
-      throw err;
-    }
-    if (!st.isFile() || st.size !== size || (st.mode & 0o7777) !== (meta.mode & 0o7777)) return false;
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st || !st.isFile() || st.size !== size || (st.mode & 0o7777) !== (meta.mode & 0o7777)) return false;
     if (Math.trunc(st.mtimeMs / 1000) !== Math.trunc(meta.mtime)) return false;
     if (owners && (st.uid !== meta.uid || st.gid !== meta.gid)) return false;
     if (opts.verify === 'content') return (await hashFile(path)).sha256 === sha256;
     return true;
   }
 
-  /** Give the temp file its metadata, then link it into place; EEXIST after verifying = done. */
-  async function commit(tmp: string, meta: ObjectMeta, size: number, sha256: string): Promise<AddResult> {
-    const key = keyOf(meta, sha256);
-    const dest = pathOf(key);
+  /**
+   * Give an open temp file its metadata, close it, and rename it into place. Rename, not
+   * link: the name is the hash of content and metadata, so replacing an object only ever
+   * puts identical bytes there — or repairs a damaged one. Checkouts linked to the old
+   * inode keep it.
+   */
+  async function commit(fd: number, tmp: string, key: StoreKey, meta: ObjectMeta): Promise<void> {
     try {
-      if (await existingOk(dest, meta, size, sha256)) return { key, size, sha256, added: false };
-      const fh = await open(tmp, 'r+');
       try {
-        // chown first: it clears suid/sgid bits and file capabilities.
-        if (owners) await fh.chown(meta.uid, meta.gid);
-        await fh.chmod(meta.mode & 0o7777);
-        if (meta.xattrs && Object.keys(meta.xattrs).length) await setXattrs([{ path: tmp, xattrs: meta.xattrs }]);
-        await fh.utimes(meta.mtime, meta.mtime);
-        if (durability === 'fsync') await fh.sync();
+        // chown first: it clears suid/sgid bits and file capabilities. New files already
+        // belong to us, so the common case (root-owned objects, run as root) skips it.
+        if (owners && (meta.uid !== EUID || meta.gid !== EGID)) fchownSync(fd, meta.uid, meta.gid);
+        fchmodSync(fd, meta.mode & 0o7777);
+        futimesSync(fd, meta.mtime, meta.mtime);
+        if (durability === 'fsync') fsyncSync(fd);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
-      await ensureFanout(key);
-      try {
-        await link(tmp, dest);
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-        // Someone stored it first (another build) or a damaged object sits there: verify,
-        // and replace a bad one atomically. Checkouts linked to the bad inode keep it; fsck finds them.
-        if (await existingOk(dest, meta, size, sha256)) return { key, size, sha256, added: false };
-        await rename(tmp, dest);
+      if (meta.xattrs && Object.keys(meta.xattrs).length) {
+        await setXattrs([{ path: tmp, xattrs: meta.xattrs }]);
+        // setxattr changes ctime only; the mtime set above stands.
       }
-      if (durability === 'fsync') await fsyncDir(`${objectsDir}/${key.slice(7, 9)}`);
-      dirty = true;
-      return { key, size, sha256, added: true };
-    } finally {
+      ensureFanout(key);
+      renameSync(tmp, pathOf(key));
+    } catch (err) {
       await unlinkQuiet(tmp);
+      throw err;
     }
+    if (durability === 'fsync') await fsyncDir(`${objectsDir}/${key.slice(7, 9)}`);
+    dirty = true;
   }
 
   function tempPath(): string {
     return join(tmpDir, `${process.pid}-${++seq}-${randomBytes(4).toString('hex')}`);
   }
 
+  // Objects up to this size are hashed in memory before anything is written, so one that is
+  // already stored costs a single lstat. Most files of an OS tree are far smaller.
+  const SMALL = 1024 * 1024;
+
+  /**
+   * Small objects run on synchronous fs calls: for files of a few KiB the threadpool round
+   * trips of the async API cost more than the syscalls themselves.
+   */
+  async function addBuffer(data: Uint8Array, meta: ObjectMeta): Promise<AddResult> {
+    await hold();
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const key = keyOf(meta, sha256);
+    const size = data.byteLength;
+    if (await existingOk(pathOf(key), meta, size, sha256)) return { key, size, sha256, added: false };
+    const tmp = tempPath();
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeAll(fd, data);
+    } catch (err) {
+      closeSync(fd);
+      await unlinkQuiet(tmp);
+      throw err;
+    }
+    await commit(fd, tmp, key, meta);
+    return { key, size, sha256, added: true };
+  }
+
   async function addStream(src: Readable | AsyncIterable<Uint8Array>, meta: ObjectMeta, signal?: AbortSignal): Promise<AddResult> {
     await hold();
-    const tmp = tempPath();
     const hash = createHash('sha256');
     let size = 0;
-    const fh = await open(tmp, 'wx', 0o600);
+    const head: Uint8Array[] = [];
+    let fd: number | undefined;
+    let tmp = '';
     try {
       for await (const chunk of src as AsyncIterable<Uint8Array>) {
         signal?.throwIfAborted();
         hash.update(chunk);
         size += chunk.byteLength;
-        await fh.write(chunk);
+        if (fd === undefined && size <= SMALL) {
+          head.push(chunk);
+          continue;
+        }
+        if (fd === undefined) {
+          // Too big to keep in memory: spill what we have to a temp file and stream on.
+          tmp = tempPath();
+          fd = openSync(tmp, 'wx', 0o600);
+          for (const h of head) writeAll(fd, h);
+          head.length = 0;
+        }
+        writeAll(fd, chunk);
       }
     } catch (err) {
-      await fh.close();
-      await unlinkQuiet(tmp);
+      if (fd !== undefined) {
+        closeSync(fd);
+        await unlinkQuiet(tmp);
+      }
       throw err;
     }
-    await fh.close();
-    return commit(tmp, meta, size, hash.digest('hex'));
-  }
-
-  async function addBuffer(data: Uint8Array, meta: ObjectMeta): Promise<AddResult> {
-    await hold();
-    const sha256 = createHash('sha256').update(data).digest('hex');
+    if (fd === undefined) return addBuffer(Buffer.concat(head, size), meta);
+    const sha256 = hash.digest('hex');
     const key = keyOf(meta, sha256);
-    // Known content: check before writing anything.
-    if (await existingOk(pathOf(key), meta, data.byteLength, sha256)) return { key, size: data.byteLength, sha256, added: false };
-    const tmp = tempPath();
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(data);
-    } finally {
-      await fh.close();
+    if (await existingOk(pathOf(key), meta, size, sha256)) {
+      closeSync(fd);
+      await unlinkQuiet(tmp);
+      return { key, size, sha256, added: false };
     }
-    return commit(tmp, meta, data.byteLength, sha256);
+    await commit(fd, tmp, key, meta);
+    return { key, size, sha256, added: true };
   }
 
   async function has(key: StoreKey): Promise<boolean> {
@@ -223,7 +254,11 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     addFile: (path, meta, signal) => addStream(createReadStream(path), meta, signal),
     pathOf,
     has,
-    getPackageIndex: (sha, importer = DEFAULT_IMPORTER) => readPackageIndex(root, sha, importer, has),
+    async getPackageIndex(sha, importer = DEFAULT_IMPORTER) {
+      // Whoever reads an index is about to use its objects: keep gc away from here on.
+      await hold();
+      return readPackageIndex(root, sha, importer, has);
+    },
     async putPackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
       await hold();
       await sync(); // objects first, marker last

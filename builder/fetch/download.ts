@@ -8,7 +8,7 @@
 // size, wrong bytes) drops the mirror for this file. Rounds over the remaining mirrors
 // repeat with exponential backoff. Wrong bytes always discard the partial file.
 import { createWriteStream } from 'node:fs';
-import { stat, truncate } from 'node:fs/promises';
+import { open, stat, truncate } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -145,7 +145,11 @@ async function attempt(url: string, spec: FileSpec, mirrors: MirrorSet, part: st
   await digestPrefix(part, offset, digest, o.signal);
   if (spec.size !== undefined && offset === spec.size && offset > 0) {
     const d = digest.digest();
-    if (d.ok) return { sha256: d.sha256, size: offset };
+    if (d.ok) {
+      const fh = await open(part, 'r');
+      await fh.datasync().finally(() => fh.close());
+      return { sha256: d.sha256, size: offset };
+    }
     await restart(part, offset, o);
     offset = 0;
     digest = new StreamDigest(spec.checksum);
@@ -199,7 +203,8 @@ async function attempt(url: string, spec: FileSpec, mirrors: MirrorSet, part: st
   });
   const stopGuard = guardLowSpeed(body, o.http.settings);
   try {
-    await pipeline(body, meter, createWriteStream(part, { flags: offset > 0 ? 'r+' : 'w', start: offset }), { signal: o.signal });
+    // flush: fsync before close, so the caller can rename it into the cache without reopening.
+    await pipeline(body, meter, createWriteStream(part, { flags: offset > 0 ? 'r+' : 'w', start: offset, flush: true }), { signal: o.signal });
   } catch (err) {
     if (o.signal?.aborted) throw err;
     if (err instanceof AttemptError) {

@@ -28,9 +28,11 @@ export async function fetchPackages(input: FetchInput, ctx: Ctx, opts: FetchOpti
   const results: FetchedPackage[] = new Array(input.packages.length);
 
   // Cache lookups first: they cost no network and tell what there is to download.
+  // (A stat or two each, all in flight at once: libuv's pool bounds the real parallelism.)
+  const hits = await Promise.all(input.packages.map((p) => lookup(cache, p, opts.verifyCache, ctx.signal)));
   const todo: number[] = [];
   for (const [i, p] of input.packages.entries()) {
-    const hit = await lookup(cache, p, opts.verifyCache, ctx.signal);
+    const hit = hits[i];
     if (hit) results[i] = { nevra: formatNevra(p), path: hit.path, sha256: hit.sha256, size: p.size, fromCache: true };
     else todo.push(i);
   }
@@ -157,7 +159,7 @@ async function fetchOne(
       await discardPartial(part);
       throw err;
     }
-    const path = await commitPackage(cache, part, d.sha256, key);
+    const path = await commitPackage(cache, part, d.sha256, key, { synced: true });
     return { pkg: { nevra, path, sha256: d.sha256, size: d.size, fromCache: false }, resumed: d.resumedFrom, url: d.url };
   } finally {
     await lock.release();

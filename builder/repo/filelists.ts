@@ -1,9 +1,13 @@
 // filelists.xml: every file of every package. Read at most once per repo, and only when
 // a file dependency names a path outside primary's subset. Packages are matched to
 // primary's by pkgid (the package checksum), as libsolv does.
+//
+// Memory: a package's full list is kept as one "\n"-joined string (a few MB of strings
+// instead of a million small ones), split only when filesOf() asks. Owners are indexed
+// only for the paths that matter — like libsolv's addfileprovides, the file dependencies
+// the repo's packages state, plus any path asked for — in one pass, then memoized.
 import type { RepoPackage } from '../model/package.js';
 import { XmlSyntaxError } from './errors.js';
-import { Interner } from './intern.js';
 import type { XmlHandler } from './xml-scanner.js';
 
 /**
@@ -12,48 +16,81 @@ import type { XmlHandler } from './xml-scanner.js';
  */
 export const PRIMARY_FILES_RE = /^(.*bin\/.*|\/etc\/.*|\/usr\/lib\/sendmail)$/;
 
-export interface FileIndex {
-  filesOf: Map<RepoPackage, string[]>;
-  owners: Map<string, RepoPackage | RepoPackage[]>;
-}
+/** Full lists aligned with a repo's packages: "\n"-joined paths, null when absent. */
+export type JoinedLists = (string | null)[];
 
-export function addOwner(owners: Map<string, RepoPackage | RepoPackage[]>, path: string, pkg: RepoPackage): void {
-  const cur = owners.get(path);
-  if (cur === undefined) owners.set(path, pkg);
-  else if (Array.isArray(cur)) {
-    if (!cur.includes(pkg)) cur.push(pkg);
-  } else if (cur !== pkg) owners.set(path, [cur, pkg]);
-}
+export class FileIndex {
+  private readonly owners = new Map<string, RepoPackage[]>();
+  private indexed = false;
+  private position?: Map<RepoPackage, number>;
 
-export function ownersOf(owners: Map<string, RepoPackage | RepoPackage[]>, path: string): RepoPackage[] {
-  const cur = owners.get(path);
-  return cur === undefined ? [] : Array.isArray(cur) ? cur.slice() : [cur];
-}
+  constructor(private readonly packages: RepoPackage[], private readonly lists: JoinedLists) {}
 
-/** Index primary's file subset (enough for paths matching PRIMARY_FILES_RE). */
-export function primaryFileIndex(packages: RepoPackage[]): Map<string, RepoPackage | RepoPackage[]> {
-  const owners = new Map<string, RepoPackage | RepoPackage[]>();
-  for (const p of packages) for (const f of p.files) addOwner(owners, f, p);
-  return owners;
-}
-
-/** The lookup index from full lists aligned with `packages` (null: not in filelists). */
-export function fileIndexFrom(packages: RepoPackage[], lists: (string[] | null)[]): FileIndex {
-  const index: FileIndex = { filesOf: new Map(), owners: new Map() };
-  for (let i = 0; i < packages.length; i++) {
-    const files = lists[i];
-    if (!files) continue;
-    index.filesOf.set(packages[i], files);
-    for (const f of files) addOwner(index.owners, f, packages[i]);
+  filesOf(pkg: RepoPackage): string[] {
+    this.position ??= new Map(this.packages.map((p, i) => [p, i]));
+    const i = this.position.get(pkg);
+    const joined = i === undefined ? null : this.lists[i];
+    return joined === null ? pkg.files.slice() : joined === '' ? [] : joined.split('\n');
   }
-  return index;
+
+  whoOwns(path: string): RepoPackage[] {
+    return this.whoOwnsMany([path]).get(path)!;
+  }
+
+  /** Owners of each path, reading the lists once for all paths not seen before. */
+  whoOwnsMany(paths: Iterable<string>): Map<string, RepoPackage[]> {
+    const missing = new Set<string>();
+    for (const p of paths) if (!this.owners.has(p)) missing.add(p);
+    if (!this.indexed) {
+      // First use: also index every file dependency of this repo's own packages.
+      this.indexed = true;
+      for (const p of this.packages) {
+        for (const list of [p.requires, p.recommends, p.suggests, p.supplements, p.enhances, p.conflicts, p.obsoletes]) {
+          for (const d of list) if (d.name.charCodeAt(0) === 47 /* / */ && !this.owners.has(d.name)) missing.add(d.name);
+        }
+      }
+    }
+    if (missing.size > 4) this.indexPass(missing);
+    else for (const m of missing) this.owners.set(m, this.scanFor(m));
+    const out = new Map<string, RepoPackage[]>();
+    for (const p of paths) out.set(p, this.owners.get(p)!.slice());
+    return out;
+  }
+
+  /** One pass over all lists for a set of paths. */
+  private indexPass(wanted: Set<string>): void {
+    for (const w of wanted) this.owners.set(w, []);
+    for (let i = 0; i < this.packages.length; i++) {
+      const joined = this.lists[i];
+      if (!joined) continue;
+      for (const f of joined.split('\n')) if (wanted.has(f)) this.owners.get(f)!.push(this.packages[i]);
+    }
+  }
+
+  private scanFor(path: string): RepoPackage[] {
+    const out: RepoPackage[] = [];
+    for (let i = 0; i < this.packages.length; i++) {
+      const joined = this.lists[i];
+      if (joined && containsLine(joined, path)) out.push(this.packages[i]);
+    }
+    return out;
+  }
 }
 
-/** Parses filelists.xml into full file lists aligned with `packages`. */
-export function filelistsParser(packages: RepoPackage[], intern = new Interner()): XmlHandler & { lists: (string[] | null)[] } {
+/** Whether `line` is one of the "\n"-separated lines of `joined`. */
+function containsLine(joined: string, line: string): boolean {
+  for (let at = joined.indexOf(line); at >= 0; at = joined.indexOf(line, at + 1)) {
+    const end = at + line.length;
+    if ((at === 0 || joined.charCodeAt(at - 1) === 10) && (end === joined.length || joined.charCodeAt(end) === 10)) return true;
+  }
+  return false;
+}
+
+/** Parses filelists.xml into full lists aligned with `packages`. */
+export function filelistsParser(packages: RepoPackage[]): XmlHandler & { lists: JoinedLists } {
   const byPkgid = new Map<string, number>();
   for (const [i, p] of packages.entries()) byPkgid.set(p.checksum.slice(p.checksum.indexOf(':') + 1), i);
-  const lists: (string[] | null)[] = new Array(packages.length).fill(null);
+  const lists: JoinedLists = new Array(packages.length).fill(null);
   let cur: number | undefined;
   let files: string[] | undefined;
   let sawRoot = false;
@@ -77,9 +114,11 @@ export function filelistsParser(packages: RepoPackage[], intern = new Interner()
     },
     close(name, text) {
       if (name === 'file' && text !== undefined && files) {
-        files.push(intern.str(text));
+        if (text.indexOf('\n') >= 0) throw new XmlSyntaxError(`file name with a newline in ${packages[cur!].name}`, 0);
+        files.push(text);
       } else if (name === 'package' && cur !== undefined && files) {
-        lists[cur] = files;
+        // join() makes one flat string: the slices (and the chunks they point into) go.
+        lists[cur] = files.join('\n');
         cur = undefined;
         files = undefined;
       }

@@ -7,7 +7,7 @@ import { isErrno } from '../errors.js';
 import { silentLogger } from '../context.js';
 import { compsParser } from './comps.js';
 import { RepoMetadataError } from './errors.js';
-import { fileIndexFrom, filelistsParser, ownersOf, PRIMARY_FILES_RE, primaryFileIndex, type FileIndex } from './filelists.js';
+import { FileIndex, filelistsParser, PRIMARY_FILES_RE, type JoinedLists } from './filelists.js';
 import { Interner } from './intern.js';
 import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
@@ -42,8 +42,8 @@ export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
   return parser.packages;
 }
 
-/** Full file lists aligned with `packages` (null where filelists has no entry). */
-export async function parseFilelists(spec: XmlFileSpec, packages: RepoPackage[]): Promise<(string[] | null)[]> {
+/** Full file lists aligned with `packages` ("\n"-joined; null where filelists has no entry). */
+export async function parseFilelists(spec: XmlFileSpec, packages: RepoPackage[]): Promise<JoinedLists> {
   const parser = filelistsParser(packages);
   await parseXmlFile(spec, parser);
   return parser.lists;
@@ -125,14 +125,15 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
   const modules = modRec && (await cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u)));
 
   // File lookups: primary's subset first; filelists.xml read once, on the first miss.
-  let primaryOwners: FileIndex['owners'] | undefined;
+  let primaryIndex: FileIndex | undefined;
+  const primaryOnly = () => (primaryIndex ??= new FileIndex(packages, packages.map((p) => p.files.join('\n'))));
   let full: Promise<FileIndex> | undefined;
   const filelists = opts.want?.filelists === false ? undefined : records.filelists;
   const loadFull = (): Promise<FileIndex> => {
-    if (!filelists) return (full ??= Promise.resolve(fileIndexFrom(packages, packages.map((p) => p.files))));
+    if (!filelists) return (full ??= Promise.resolve(primaryOnly()));
     // The lists are aligned with primary's order, so the key names both files.
     const key = `${filelists.checksum}+${primary.checksum.slice(primary.checksum.indexOf(':') + 1, primary.checksum.indexOf(':') + 17)}`;
-    return (full ??= cached('filelists', key, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => fileIndexFrom(packages, lists)));
+    return (full ??= cached('filelists', key, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => new FileIndex(packages, lists)));
   };
   let loaded = false;
 
@@ -147,13 +148,27 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
     async filesOf(pkg) {
       const index = await loadFull();
       loaded = true;
-      return index.filesOf.get(pkg) ?? pkg.files;
+      return index.filesOf(pkg);
     },
     async whoOwnsFile(path) {
-      if (PRIMARY_FILES_RE.test(path)) return ownersOf((primaryOwners ??= primaryFileIndex(packages)), path);
+      if (PRIMARY_FILES_RE.test(path)) return primaryOnly().whoOwns(path);
       const index = await loadFull();
       loaded = true;
-      return ownersOf(index.owners, path);
+      return index.whoOwns(path);
+    },
+    async whoOwnsFiles(paths) {
+      const out = new Map<string, RepoPackage[]>();
+      const rest: string[] = [];
+      for (const p of paths) {
+        if (PRIMARY_FILES_RE.test(p)) out.set(p, primaryOnly().whoOwns(p));
+        else rest.push(p);
+      }
+      if (rest.length) {
+        const index = await loadFull();
+        loaded = true;
+        for (const [p, owners] of index.whoOwnsMany(rest)) out.set(p, owners);
+      }
+      return out;
     },
     filelistsLoaded: () => loaded,
   };

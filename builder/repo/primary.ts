@@ -20,6 +20,15 @@ const DEP_ELEMENTS: Record<string, DepKind> = {
 };
 const SENSES = new Set(['EQ', 'LT', 'LE', 'GT', 'GE']);
 
+function makeDep(intern: Interner, name: string, sense: Sense | undefined, epoch: string | undefined, ver: string | undefined, rel: string | undefined, pre: boolean): Dep {
+  const n = intern.str(name);
+  if (sense === undefined) return pre ? { name: n, pre: true } : { name: n };
+  const e = epoch ? Number(epoch) || 0 : 0;
+  const v = intern.str(ver ?? '');
+  const evr = rel === undefined ? { epoch: e, version: v } : { epoch: e, version: v, release: intern.str(rel) };
+  return pre ? { name: n, sense, evr, pre: true } : { name: n, sense, evr };
+}
+
 function newPackage(repo: string): RepoPackage {
   return {
     name: '', epoch: 0, version: '', release: '', arch: '', repo,
@@ -75,7 +84,7 @@ export function primaryParser(repo: string, intern = new Interner()): PrimaryPar
           const flags = s.attr('flags');
           if (flags !== undefined && !SENSES.has(flags)) throw fail(`<rpm:entry name="${depName}"> has unknown flags="${flags}"`);
           const pre = s.attr('pre');
-          const dep = intern.dep(depName, flags as Sense | undefined, s.attr('epoch'), s.attr('ver'), s.attr('rel'), pre === '1' || pre === 'true');
+          const dep = makeDep(intern, depName, flags as Sense | undefined, s.attr('epoch'), s.attr('ver'), s.attr('rel'), pre === '1' || pre === 'true');
           byRaw.set(flatten(raw), dep);
           deps.push(dep);
           return;

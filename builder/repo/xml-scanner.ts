@@ -2,8 +2,8 @@
 // comps, repomd). It owns tokenising only: start/end tags, attributes, text, entities,
 // comments, CDATA, processing instructions and a DOCTYPE without internal entities.
 // It does not own namespaces: names are reported as written ("rpm:entry"), as libsolv's
-// repo_rpmmd matches them. Hand-written because it is ~4x faster than a general SAX
-// parser on primary.xml (see test/bench/repo.bench.ts): it jumps with indexOf instead of
+// repo_rpmmd matches them. Hand-written because it tokenises primary.xml ~2x faster than
+// saxes (measured on CS9 AppStream, 829k elements: 0.4 s vs 0.9 s CPU): it jumps with indexOf instead of
 // walking characters, parses attributes into two reused arrays instead of objects, and
 // only builds text for the elements the handler asks for.
 import { XmlSyntaxError } from './errors.js';
@@ -204,7 +204,7 @@ export class XmlScanner {
     const len = to - from;
     const h = (len * 31 + buf.charCodeAt(from) * 7 + buf.charCodeAt(to - 1) * 3 + buf.charCodeAt(from + (len >> 1))) & 1023;
     const hit = this.names[h];
-    if (hit !== undefined && hit.length === len && buf.startsWith(hit, from)) return hit;
+    if (hit !== undefined && sameAt(buf, from, hit, len)) return hit;
     const name = internName(buf.slice(from, to));
     this.names[h] = name;
     return name;
@@ -260,7 +260,7 @@ export class XmlScanner {
   private closeElement(buf: string, from: number, to: number): void {
     const top = this.stack.pop();
     // Compare in place: no string is made for the (usual) matching close tag.
-    if (top === undefined || top.length !== to - from || !buf.startsWith(top, from)) {
+    if (top === undefined || !sameAt(buf, from, top, to - from)) {
       const name = buf.slice(from, to);
       throw this.fail(top === undefined ? `unexpected </${name}>` : `</${name}> closes <${top}>`, from, buf);
     }
@@ -288,8 +288,18 @@ const NAMES = new Map<string, string>();
 function internName(name: string): string {
   const hit = NAMES.get(name);
   if (hit !== undefined) return hit;
-  if (NAMES.size < 10_000) NAMES.set(name, name);
-  return name;
+  // A property key comes back as V8's internalized copy: comparisons with the literals in
+  // handlers' switch statements are then pointer comparisons.
+  const own = Object.keys({ [name]: 0 })[0];
+  if (NAMES.size < 10_000) NAMES.set(own, own);
+  return own;
+}
+
+/** buf.slice(from, from + len) === s, without making the slice (faster than startsWith here). */
+function sameAt(buf: string, from: number, s: string, len: number): boolean {
+  if (s.length !== len) return false;
+  for (let i = 0; i < len; i++) if (buf.charCodeAt(from + i) !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 function isSpace(c: number): boolean {

@@ -14,16 +14,20 @@ import { lockFromRepo } from '../fetch/fixture.js';
 interface Timed {
   secs: number;
   rssMiB: number;
+  /** vzbuild only: the fetch stage's own time (its --json stats.ms), without process startup. */
+  stageSecs?: number;
 }
 
 // Asynchronous on purpose: the HTTP server runs in this process and must keep serving.
-function run(argv: string[]): Promise<{ code: number | null; stderr: string }> {
+function run(argv: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
@@ -32,7 +36,8 @@ async function timed(argv: string[], okCodes = [0]): Promise<Timed> {
   const r = await run(['/usr/bin/time', '-f', '%e %M', '-o', out, ...argv]);
   if (!okCodes.includes(r.code ?? -1)) throw new Error(`${argv.slice(0, 12).join(' ')} ... failed (${r.code}):\n${r.stderr}`);
   const [secs, kb] = execFileSync('tail', ['-1', out], { encoding: 'utf8' }).trim().split(' ').map(Number);
-  return { secs, rssMiB: kb / 1024 };
+  const stage = r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as { stats: { ms: number } }).stats.ms / 1000 : undefined;
+  return { secs, rssMiB: kb / 1024, stageSecs: stage };
 }
 
 const tmp = tempDir('vzbuild-bench-fetch-');
@@ -58,8 +63,8 @@ try {
   ];
   for (let i = 0; i < rounds; i++) {
     const cache = join(tmp.path, `cache-${i}`);
-    vz.push(await timed([process.execPath, BIN, '--cache-dir', cache, 'fetch', lockPath]));
-    warm.push(await timed([process.execPath, BIN, '--cache-dir', cache, 'fetch', lockPath]));
+    vz.push(await timed([process.execPath, BIN, '--json', '--cache-dir', cache, 'fetch', lockPath]));
+    warm.push(await timed([process.execPath, BIN, '--json', '--cache-dir', cache, 'fetch', lockPath]));
     for (const [list, extra] of [[dnf, []], [dnf10, ['--setopt=max_parallel_downloads=10']]] as const) {
       const root = join(tmp.path, `dnf-${i}`);
       rmSync(root, { recursive: true, force: true });
@@ -74,8 +79,11 @@ try {
     // --assumeno exits 1 by design ("operation aborted").
     dnfSolve.push(await timed(dnfArgs(root, ['--assumeno']), [0, 1]));
   }
-  const med = (xs: Timed[], k: keyof Timed) => [...xs].map((x) => x[k]).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const row = (name: string, xs: Timed[]) => console.log(`${name.padEnd(44)} ${med(xs, 'secs').toFixed(2).padStart(7)} s   peak RSS ${med(xs, 'rssMiB').toFixed(0).padStart(4)} MiB`);
+  const med = (xs: Timed[], k: keyof Timed) => [...xs].map((x) => x[k] ?? NaN).sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const row = (name: string, xs: Timed[]) => {
+    const stage = xs[0].stageSecs === undefined ? '' : `   (fetch stage itself ${med(xs, 'stageSecs').toFixed(2)} s)`;
+    console.log(`${name.padEnd(48)} ${med(xs, 'secs').toFixed(2).padStart(7)} s   peak RSS ${med(xs, 'rssMiB').toFixed(0).padStart(4)} MiB${stage}`);
+  };
   console.log(`\nmedian of ${rounds} rounds (wall time, process startup included):`);
   row('vzbuild fetch (cold cache)', vz);
   row('vzbuild fetch (warm cache)', warm);
@@ -86,7 +94,8 @@ try {
   console.log(`\nratio dnf/vzbuild (cold): ${(med(dnf, 'secs') / v).toFixed(2)}x (default), ${(med(dnf10, 'secs') / v).toFixed(2)}x (parallel 10)`);
   const dl = Math.max(0.01, med(dnf, 'secs') - med(dnfSolve, 'secs'));
   console.log(`dnf download share (downloadonly - assumeno): ~${dl.toFixed(2)} s; ratio to vzbuild cold: ${(dl / v).toFixed(2)}x`);
-  console.log(`warm cache: vzbuild ${med(warm, 'secs').toFixed(2)} s (${lock.packages.length} cache hits, no request)`);
+  console.log(`warm cache: vzbuild ${med(warm, 'secs').toFixed(2)} s wall, fetch stage ${med(warm, 'stageSecs').toFixed(3)} s (${lock.packages.length} cache hits, no request)`);
+  console.log(`load average during the run: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores shared with other work)`);
 } finally {
   await server.close();
   tmp.cleanup();

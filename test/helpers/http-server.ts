@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { Transform } from 'node:stream';
@@ -35,15 +36,21 @@ export interface RepoServer {
   close(): Promise<void>;
 }
 
-/** Serve `root` at http://127.0.0.1:PORT/ (optionally with a path prefix). */
-export async function serveRepo(root: string, opts: { prefix?: string } = {}): Promise<RepoServer> {
+export interface ServeOptions {
+  prefix?: string;
+  /** Serve https with this key/cert (PEM); with `ca`, require a client certificate it signed. */
+  tls?: { key: Buffer; cert: Buffer; ca?: Buffer };
+}
+
+/** Serve `root` at http(s)://127.0.0.1:PORT/ (optionally with a path prefix). */
+export async function serveRepo(root: string, opts: ServeOptions = {}): Promise<RepoServer> {
   const prefix = opts.prefix ?? '/';
   const rules: (FaultRule & { used: number })[] = [];
   const requests: RequestLog[] = [];
   const sockets = new Set<import('node:net').Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
-  const server = http.createServer(async (req, res) => {
+  const handler: http.RequestListener = async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
     const log: RequestLog = { path, range: req.headers.range, status: 0 };
@@ -142,15 +149,18 @@ export async function serveRepo(root: string, opts: { prefix?: string } = {}): P
       default:
         body.pipe(res);
     }
-  });
-  server.on('connection', (s) => {
+  };
+  const server = opts.tls
+    ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: !!opts.tls.ca, rejectUnauthorized: !!opts.tls.ca }, handler)
+    : http.createServer(handler);
+  server.on('connection', (s: import('node:net').Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}${prefix}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}${prefix}`,
     port,
     requests,
     fault: (r) => rules.push({ ...r, used: 0 }),

@@ -101,7 +101,8 @@ describe.skipIf(!have)('writeRpmdb against rpm', () => {
     const realFile = join(realRoot, 'var/lib/rpm/rpmdb.sqlite');
     const schema = (f: string) => {
       const db = new Database(f, { readonly: true });
-      const s = db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'").all();
+      // Same objects, same SQL; creation order may differ (we build indexes after the rows).
+      const s = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY name").all();
       const mode = db.pragma('journal_mode', { simple: true });
       const uv = db.pragma('user_version', { simple: true });
       db.close();
@@ -139,6 +140,7 @@ describe.skipIf(!have)('writeRpmdb against rpm', () => {
     expect(res.files).toEqual(['Packages', ...INDEXES.map((d) => d.name)]);
     const dir = join(root, 'var/lib/rpm');
     expect(execFileSync('file', ['-b', join(dir, 'Packages')], { encoding: 'utf8' })).toMatch(/Berkeley DB \(Hash, version 9, native byte-order\)/);
+    expect(execFileSync('file', ['-b', join(dir, 'Name')], { encoding: 'utf8' })).toMatch(/Berkeley DB \(Btree, version 9, native byte-order\)/);
     expect(bdbRows(dir)).toEqual(sqliteRows(join(realRoot, 'var/lib/rpm/rpmdb.sqlite')));
     // Key 0 of Packages holds the largest header instance (rpm's pkgInstance).
     const dumpLines = execFileSync('db5.3_dump', [join(dir, 'Packages')], { encoding: 'utf8' }).split('\n');
@@ -200,5 +202,56 @@ describe('installed header rules', () => {
 
   it('maps transaction colors per arch', () => {
     expect([transactionColor('x86_64'), transactionColor('aarch64'), transactionColor('i686'), transactionColor('armv7hl')]).toEqual([3, 3, 0, 0]);
+  });
+});
+
+// Real metadata at scale: the RHEL 6 @core closure as stub RPMs (real names, deps, file
+// lists from the RHEL 6 repodata), x86_64 + noarch (multilib pairs would conflict in a
+// --justdb install because stub payloads differ).
+describe.skipIf(!have)('writeRpmdb on the RHEL 6 @core stub packages', () => {
+  it('matches rpm --justdb in every index and every header, and bdb_ro reads the BDB copy', async () => {
+    const { rhel6CoreStubRepo } = await import('../helpers/stub-repo.js');
+    const repo = join(rhel6CoreStubRepo(), 'Packages');
+    const files = readdirSync(repo)
+      .filter((f) => f.endsWith('.rpm') && !f.includes('.i686.'))
+      .map((f) => join(repo, f));
+    const real = join(tmp.path, 'core-real');
+    mkdirSync(real);
+    execFileSync('rpm', ['--root', real, '--dbpath', '/var/lib/rpm', '-i', '--justdb', '--nodeps', '--noscripts', '--notriggers', ...files], { stdio: 'ignore' });
+    const db = new Database(join(real, 'var/lib/rpm/rpmdb.sqlite'), { readonly: true });
+    const blobs = db.prepare('SELECT blob FROM Packages ORDER BY hnum').all() as { blob: Buffer }[];
+    db.close();
+    const byNevra = new Map<string, RpmdbPackage>();
+    const nevra = (h: { getString(t: number): string | undefined }) => [Tag.NAME, Tag.VERSION, Tag.RELEASE, Tag.ARCH].map((t) => h.getString(t)).join('|');
+    for (const f of files) {
+      const h = await readRpmHeaders(f);
+      byNevra.set(nevra(h.header), { headerBlob: h.header.blob, signatureBlob: h.signature.blob, subject: f });
+    }
+    const ordered = blobs.map(({ blob }) => byNevra.get(nevra(parseStoredHeader(blob, 'rpmdb', 'header')))!);
+    expect(ordered.length).toBe(files.length);
+    expect(files.length).toBeGreaterThan(200);
+    blobs.forEach(({ blob }, i) => {
+      const h = parseStoredHeader(blob, 'rpmdb', 'header');
+      const stamp = { installTime: h.getNumber(Tag.INSTALLTIME)!, installTid: h.getNumber(Tag.INSTALLTID)!, installColor: h.getNumber(Tag.INSTALLCOLOR)! };
+      expect(installedHeader(ordered[i].headerBlob, ordered[i].signatureBlob, stamp).blob.equals(blob)).toBe(true);
+    });
+    const tid0 = parseStoredHeader(blobs[0].blob, 'rpmdb', 'header').getNumber(Tag.INSTALLTID)!;
+    const mine = join(tmp.path, 'core-mine');
+    mkdirSync(mine);
+    await writeRpmdb(mine, ordered, { format: 'sqlite', installTime: tid0 });
+    const realRows = sqliteRows(join(real, 'var/lib/rpm/rpmdb.sqlite'));
+    expect(sqliteRows(join(mine, 'var/lib/rpm/rpmdb.sqlite'))).toEqual(realRows);
+    expect(realRows.Basenames.length).toBeGreaterThan(30000);
+
+    const bdb = join(tmp.path, 'core-bdb');
+    mkdirSync(join(bdb, 'usr/bin'), { recursive: true });
+    writeFileSync(join(bdb, 'usr/bin/yum'), '');
+    await writeRpmdb(bdb, ordered, { format: 'bdb', installTime: tid0 });
+    // BDB stores the empty basename of "/" as a single NUL (rpm's "/" fixup); otherwise identical.
+    const bRows = bdbRows(join(bdb, 'var/lib/rpm'));
+    bRows.Basenames = bRows.Basenames.map(([k, h, i]) => [k === '\0' ? '' : k, h, i] as Row).sort();
+    expect(bRows).toEqual(realRows);
+    expect(rpm(bdb, ['-qa'], true).split('\n').filter(Boolean).length).toBe(files.length);
+    expect(rpm(bdb, ['-qf', '/usr/bin/yum'], true)).toBe('yum-3.2.29-30.el6.noarch\n');
   });
 });

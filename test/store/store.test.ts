@@ -70,6 +70,23 @@ describe('object store', () => {
     expect(readdirSync(join(tmp.path, 'store', 'v1', 'tmp'))).toEqual([]);
   });
 
+  it('streams large objects through a temp file, and dedupes them too', async () => {
+    const chunks = Array.from({ length: 48 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    const a = await store.addStream(Readable.from(chunks), base);
+    expect(a).toMatchObject({ size: 48 * 64 * 1024, added: true });
+    expect(readFileSync(store.pathOf(a.key)).equals(Buffer.concat(chunks))).toBe(true);
+    const b = await store.addStream(Readable.from(chunks), base);
+    expect(b).toEqual({ ...a, added: false });
+    expect(readdirSync(join(tmp.path, 'store', 'v1', 'tmp'))).toEqual([]);
+    // a source that fails mid-stream leaves nothing behind
+    async function* broken() {
+      yield* chunks.slice(0, 30);
+      throw new Error('payload truncated');
+    }
+    await expect(store.addStream(broken(), { ...base, mode: 0o600 })).rejects.toThrow(/truncated/);
+    expect(readdirSync(join(tmp.path, 'store', 'v1', 'tmp'))).toEqual([]);
+  });
+
   it.runIf(IS_ROOT)('applies owners', async () => {
     const a = await store.addBuffer(Buffer.from('x'), { ...base, uid: 123, gid: 456 });
     const st = lstatSync(store.pathOf(a.key));

@@ -2,10 +2,10 @@
 // libdb 5.3 those distros link, so the on-disk format is theirs by construction:
 //   Packages: hash, key = native-endian uint32 header number, data = header blob; key 0
 //             holds the largest instance number (pkgInstance in lib/backend/db3.c);
-//   indexes:  key = tag value bytes, data = the (hdrNum, tagNum) uint32 pairs, native
-//             endian, sorted — one record per key. Hash like rpm's default
-//             %_dbi_config, except Dirnames and Installtid which rpm keeps as btree
-//             (prefix and ordered lookups).
+//   indexes:  btree (what rpm ≥ 4.9 creates for every secondary index: `file` on a
+//             CentOS 7 /var/lib/rpm shows Packages as Hash and all others as Btree),
+//             key = tag value bytes, data = the (hdrNum, tagNum) uint32 pairs, native
+//             endian, sorted — one record per key.
 // libdb stamps each file with a random 20-byte file id; we overwrite it with one derived
 // from the file name, and clear the page slack libdb leaves uninitialised (bdb-scrub.ts),
 // so two builds are byte-identical.
@@ -19,8 +19,8 @@ import { scrubBdb } from './bdb-scrub.js';
 import { RpmdbError } from './errors.js';
 
 export const DB_LOAD = 'db5.3_load';
-const BTREE_INDEXES = new Set(['Dirnames', 'Installtid']);
 const PAGE_SIZE = 4096;
+const LOAD_PARALLEL = 4;
 
 function u32le(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -60,16 +60,19 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
   const written: string[] = [];
   const pkgs: [Buffer, Buffer][] = [[u32le(0), u32le(records.length)]];
   records.forEach((r, i) => pkgs.push([u32le(i + 1), r.blob]));
-  await load(dir, 'Packages', dump('hash', pkgs), signal);
+  const jobs: (() => Promise<void>)[] = [() => load(dir, 'Packages', dump('hash', pkgs), signal)];
   written.push('Packages');
   for (const def of INDEXES) {
     // key (as bytes, binary-safe) -> list of (hnum, idx)
     const byKey = new Map<string, { key: Buffer; items: [number, number][] }>();
     records.forEach((r, i) => {
       for (const row of indexRows(r.header, def)) {
-        const k = row.key.toString('latin1');
+        // rpm's BDB code stores an empty key (the basename of "/") as one NUL byte
+        // ("/" fixup in rpmdb.c); libdb has no zero-length keys.
+        const key = typeof row.key === 'string' ? Buffer.from(row.key || '\0', 'utf8') : row.key;
+        const k = key.toString('latin1');
         let e = byKey.get(k);
-        if (!e) byKey.set(k, (e = { key: row.key, items: [] }));
+        if (!e) byKey.set(k, (e = { key, items: [] }));
         e.items.push([i + 1, row.idx]);
       }
     });
@@ -85,8 +88,11 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
       });
       pairs.push([key, data]);
     }
-    await load(dir, def.name, dump(BTREE_INDEXES.has(def.name) ? 'btree' : 'hash', pairs), signal);
+    const text = dump('btree', pairs);
+    jobs.push(() => load(dir, def.name, text, signal));
     written.push(def.name);
   }
+  // One db5.3_load per file; a few at a time keeps both cores busy without a process storm.
+  for (let i = 0; i < jobs.length; i += LOAD_PARALLEL) await Promise.all(jobs.slice(i, i + LOAD_PARALLEL).map((j) => j()));
   return written;
 }

@@ -46,7 +46,8 @@ export const INDEXES: readonly IndexDef[] = [
 ];
 
 export interface IndexRow {
-  key: Buffer;
+  /** Strings for string tags (TEXT keys), bytes for BIN/integer tags (BLOB keys). */
+  key: string | Buffer;
   /** Element number inside the tag (rpm's tagNum). */
   idx: number;
 }
@@ -63,7 +64,7 @@ function isTransientReq(flags: number): boolean {
 /** The rows one header adds to an index. */
 export function indexRows(h: Header, def: IndexDef): IndexRow[] {
   const e = h.entry(def.tag);
-  if (!e) return def.tag === Tag.GROUP ? [{ key: Buffer.from('Unknown'), idx: 0 }] : [];
+  if (!e) return def.tag === Tag.GROUP ? [{ key: 'Unknown', idx: 0 }] : [];
   const rows: IndexRow[] = [];
   switch (e.type) {
     case TagType.STRING:
@@ -77,12 +78,11 @@ export function indexRows(h: Header, def: IndexDef): IndexRow[] {
       values.forEach((v, i) => {
         if (reqFlags && isTransientReq(reqFlags[i] ?? 0)) return;
         if (def.tag === Tag.TRIGGERNAME && values.indexOf(v) < i) return;
-        // td2key: an empty string has no key.
-        if (v.length === 0) return;
+        // An empty string is a key too: filesystem's "/" has basename "" (rpm indexes it).
         const idx = trigIdx ? (trigIdx[i] ?? i) : i;
-        rows.push({ key: Buffer.from(v, 'utf8'), idx });
+        rows.push({ key: v, idx });
         if (v.startsWith('(') && e.type === TagType.STRING_ARRAY && RICH_INDEXED.has(def.tag)) {
-          for (const atom of richAtoms(v)) rows.push({ key: Buffer.from(atom, 'utf8'), idx });
+          for (const atom of richAtoms(v)) rows.push({ key: atom, idx });
         }
       });
       return rows;

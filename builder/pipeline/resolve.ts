@@ -1,0 +1,151 @@
+// Pipeline step: a recipe → its lockfile. Loads every enabled repo's metadata (repo
+// stage), applies module filtering and per-repo excludes, answers file dependencies from
+// filelists, then asks the resolver (pure) for dnf's package set and records it with the
+// repos' repomd checksums. Local (file://, plain path) repos open directly; remote repos
+// need an opener from the fetch stage.
+import type { Ctx } from '../context.js';
+import { BuilderError } from '../errors.js';
+import type { LockedPackage, Lockfile } from '../model/lockfile.js';
+import { LOCKFILE_VERSION } from '../model/lockfile.js';
+import type { RepoPackage } from '../model/package.js';
+import type { Recipe, RecipeRepo } from '../model/recipe.js';
+import { computeModularFilter, loadRepo, localOpener, PRIMARY_FILES_RE } from '../repo/index.js';
+import type { MetadataOpener, RepoMetadata } from '../repo/types.js';
+import { createResolver, type CompsData, type PinnedPackage, type ResolveResult } from '../resolve/index.js';
+import { matchesNevra, nevraPossibilities } from '../resolve/specs.js';
+
+export interface ResolveRecipeOptions {
+  /** A (partial) lock whose packages are pinned: their names resolve to exactly these builds. */
+  lock?: Lockfile;
+  /** How to read a repo's metadata; default: local paths and file:// URLs only. */
+  opener?: (repo: RecipeRepo) => MetadataOpener;
+}
+
+export interface ResolveRecipeResult {
+  lock: Lockfile;
+  warnings: string[];
+  /** Module streams that ended up active ("name:stream:version:context:arch"). */
+  modules: string[];
+}
+
+function defaultOpener(repo: RecipeRepo): MetadataOpener {
+  const url = repo.baseurl[0];
+  if (url && (url.startsWith('file:') || url.startsWith('/'))) return localOpener(url);
+  throw new BuilderError('E_NO_OPENER', `repo ${repo.id}: ${url ?? repo.mirrorlist ?? repo.metalink ?? '(no baseurl)'} is not a local repository`, {
+    hint: 'remote repos are read through the fetch stage (vzbuild build), or point baseurl at a local mirror',
+  });
+}
+
+/** dnf's module state from the recipe: "name:stream" enables a stream, "name" disables a module. */
+function moduleState(recipe: Recipe) {
+  const enabled: Record<string, string> = {};
+  for (const e of recipe.modules.enable) {
+    const [name, stream] = e.split(/[:/]/);
+    if (!stream) throw new BuilderError('E_INVALID', `recipe ${recipe.file}: modules.enable "${e}" needs name:stream`);
+    enabled[name] = stream;
+  }
+  return { enabled, disabled: recipe.modules.disable.map((d) => d.split(':')[0]) };
+}
+
+/** dnf merges comps of all repos: groups by id (package lists united), first environment wins. */
+export function mergeComps(mds: Pick<RepoMetadata, 'comps'>[]): CompsData | undefined {
+  const groups = new Map<string, CompsData['groups'][number]>();
+  const envs = new Map<string, CompsData['environments'][number]>();
+  for (const md of mds) {
+    for (const g of md.comps?.groups ?? []) {
+      const prev = groups.get(g.id);
+      groups.set(g.id, prev ? { ...prev, packages: [...prev.packages, ...g.packages.filter((p) => !prev.packages.some((q) => q.name === p.name))] } : { id: g.id, name: g.name, packages: g.packages });
+    }
+    for (const e of md.comps?.environments ?? []) if (!envs.has(e.id)) envs.set(e.id, { id: e.id, name: e.name, groups: e.groups, options: e.options });
+  }
+  return groups.size || envs.size ? { groups: [...groups.values()], environments: [...envs.values()] } : undefined;
+}
+
+/** Paths used as dependencies that primary.xml's file subset does not cover. */
+export function fileDepsBeyondPrimary(pkgs: Iterable<RepoPackage>): Set<string> {
+  const out = new Set<string>();
+  for (const p of pkgs)
+    for (const deps of [p.requires, p.conflicts, p.obsoletes, p.recommends, p.suggests, p.supplements, p.enhances])
+      for (const d of deps) if (d.name.startsWith('/') && !PRIMARY_FILES_RE.test(d.name)) out.add(d.name);
+  return out;
+}
+
+export async function resolveRecipe(recipe: Recipe, ctx: Ctx, opts: ResolveRecipeOptions = {}): Promise<ResolveRecipeResult> {
+  const repos = recipe.repos.filter((r) => r.enabled);
+  if (!repos.length) throw new BuilderError('E_INVALID', `recipe ${recipe.file} has no enabled repos`);
+  const open = opts.opener ?? defaultOpener;
+  const mds: RepoMetadata[] = [];
+  for (const r of repos) {
+    mds.push(await loadRepo({ id: r.id, open: open(r), cacheDir: ctx.settings.cacheDir, expectRepomd: undefined }, ctx));
+  }
+  const all = mds.flatMap((m) => m.packages);
+
+  // Hidden: inactive modular packages (dnf's module filter) and per-repo excludepkgs.
+  const hidden = new Set<RepoPackage>();
+  const modules = mds.filter((m) => m.modules).map((m) => m.modules!);
+  let active: string[] = [];
+  if (modules.length) {
+    const filter = computeModularFilter({
+      modules,
+      packages: all,
+      state: moduleState(recipe),
+      hotfixRepos: repos.filter((r) => r.moduleHotfixes).map((r) => r.id),
+      arches: [recipe.distro.arch, 'noarch'],
+    });
+    for (const p of filter.hidden) hidden.add(p);
+    for (const w of filter.problems) ctx.log.warn(w);
+    active = filter.active.map((m) => `${m.name}:${m.stream}:${m.version}:${m.context}:${m.arch}`).sort();
+  }
+  repos.forEach((r, i) => {
+    if (!r.exclude.length) return;
+    const forms = r.exclude.map((e) => nevraPossibilities(e));
+    for (const p of mds[i].packages) if (forms.some((fs) => fs.some((f) => matchesNevra(f, p)))) hidden.add(p);
+  });
+
+  const pins: PinnedPackage[] = (opts.lock?.packages ?? []).map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, repo: p.repo }));
+  const resolver = createResolver({
+    repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages })),
+    arch: recipe.distro.arch,
+    comps: mergeComps(mds),
+    // File dependencies outside primary's subset: filelists are read only when the solve
+    // actually reaches such a dependency (then every path any package names is looked up).
+    fileOwnersComplete: false,
+  });
+  const t0 = performance.now();
+  let res: ResolveResult;
+  for (let round = 0; ; round++) {
+    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps }, { hidden, pins });
+    if (!res.needFiles) break;
+    if (round > 0) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
+    const owners = new Map<string, RepoPackage[]>();
+    for (const path of new Set([...res.needFiles, ...fileDepsBeyondPrimary(all)])) {
+      const found: RepoPackage[] = [];
+      for (const md of mds) found.push(...(await md.whoOwnsFile(path)));
+      owners.set(path, found);
+    }
+    ctx.log.debug(`read file lists for ${owners.size} file dependencies`);
+    resolver.addFileOwners(owners);
+  }
+  ctx.log.debug(`resolved ${res.packages.length} packages`, { ms: Math.round(performance.now() - t0) });
+  for (const w of res.warnings) ctx.log.warn(w);
+
+  const packages: LockedPackage[] = res.packages.map((p) => ({
+    name: p.name,
+    epoch: p.epoch,
+    version: p.version,
+    release: p.release,
+    arch: p.arch,
+    repo: p.repo,
+    location: p.location,
+    checksum: p.checksum,
+    size: p.sizePackage,
+  }));
+  const lock: Lockfile = {
+    version: LOCKFILE_VERSION,
+    recipe: recipe.name,
+    distro: { ...recipe.distro },
+    repos: repos.map((r, i) => ({ id: r.id, url: r.baseurl[0] ?? r.mirrorlist ?? r.metalink ?? '', repomd: mds[i].repomdChecksum })),
+    packages,
+  };
+  return { lock, warnings: res.warnings, modules: active };
+}

@@ -1,0 +1,67 @@
+// The resolve pipeline step and CLI on a real repo: a recipe → a lockfile identical to
+// dnf's answer, pins from a partial lock, clear errors.
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCtx } from '../../builder/context.js';
+import { readLockfile } from '../../builder/lockfile/index.js';
+import { resolveRecipe } from '../../builder/pipeline/resolve.js';
+import { loadRecipe } from '../../builder/recipe/index.js';
+import { resolveSettings } from '../../builder/settings.js';
+import { BIN, tempDir, tools } from '../helpers/env.js';
+import { RHEL6 } from '../helpers/stub-repo.js';
+import { genRepo } from './helpers/gen-repo.js';
+import { dnfBatch } from './helpers/oracle.js';
+
+const run = promisify(execFile);
+
+describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', () => {
+  const tmp = tempDir('vzbuild-resolve-');
+  let recipeFile: string;
+  beforeAll(() => {
+    recipeFile = join(tmp.path, 'rhel6.yaml');
+    writeFileSync(recipeFile, ['name: rhel6-core', 'distro: { id: rhel, release: "6", arch: x86_64 }', 'repos:', `  - id: server`, `    baseurl: file://${RHEL6}`, '    gpgcheck: false', 'packages: ["@core", openssh-server]', 'exclude: ["postfix"]', ''].join('\n'));
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('writes a lockfile with exactly dnf\'s packages', async () => {
+    const lockFile = join(tmp.path, 'core.lock');
+    const { stdout } = await run(BIN, ['--cache-dir', join(tmp.path, 'cache'), 'resolve', recipeFile, '-o', lockFile], { maxBuffer: 64 << 20 });
+    expect(stdout).toMatch(/rhel6-core: \d+ packages, [\d.]+ MiB to download/);
+    const lock = await readLockfile(lockFile);
+    const want = dnfBatch({ repos: { r: RHEL6 }, releasever: '6', weak: true, exclude: ['postfix'], requests: [['openssh-server', '@core']] })[0];
+    expect(want.ok).toBe(true);
+    const got = lock.packages.map((p) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`).sort();
+    expect(got).toEqual(want.ok ? want.pkgs : []);
+    expect(lock.repos).toEqual([{ id: 'server', url: `file://${RHEL6}`, repomd: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) }]);
+    const bash = lock.packages.find((p) => p.name === 'bash')!;
+    expect(bash).toMatchObject({ repo: 'server', location: 'bash-4.1.2-9.el6_2.x86_64.rpm', checksum: expect.stringMatching(/^sha1:[0-9a-f]{40}$/) });
+    expect(bash.size).toBeGreaterThan(0);
+    // --json prints the same lock
+    const json = await run(BIN, ['--json', '--cache-dir', join(tmp.path, 'cache'), 'resolve', recipeFile], { maxBuffer: 64 << 20 });
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(lockFile, 'utf8')));
+  });
+
+  it('honours pinned packages from a partial lock', async () => {
+    const dir = genRepo([{ name: 'lib', version: '1.0' }, { name: 'lib', version: '2.0' }, { name: 'app', requires: ['lib'] }]);
+    const file = join(tmp.path, 'gen.yaml');
+    writeFileSync(file, ['name: gen', 'distro: { id: fedora, release: "41", arch: x86_64 }', 'repos:', '  - id: gen', `    baseurl: file://${dir}`, '    gpgcheck: false', 'packages: [app]', ''].join('\n'));
+    const ctx = makeCtx({ settings: resolveSettings({ cacheDir: join(tmp.path, 'cache') }, {}) });
+    const recipe = await loadRecipe(file, ctx);
+    const free = await resolveRecipe(recipe, ctx);
+    expect(free.lock.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['app-1.0', 'lib-2.0']);
+    const pin = { ...free.lock, packages: [{ ...free.lock.packages[1], version: '1.0', location: free.lock.packages[1].location.replace('2.0', '1.0') }] };
+    const pinned = await resolveRecipe(recipe, ctx, { lock: pin });
+    expect(pinned.lock.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['app-1.0', 'lib-1.0']);
+  });
+
+  it('fails with the chain when the request cannot be met', async () => {
+    const bad = join(tmp.path, 'bad.yaml');
+    writeFileSync(bad, readFileSync(recipeFile, 'utf8').replace('openssh-server', 'no-such-package'));
+    const err = await run(BIN, ['--cache-dir', join(tmp.path, 'cache'), 'resolve', bad]).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toContain('E_NO_MATCH: No match for argument: no-such-package');
+  });
+});
