@@ -254,7 +254,11 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     addFile: (path, meta, signal) => addStream(createReadStream(path), meta, signal),
     pathOf,
     has,
-    getPackageIndex: (sha, importer = DEFAULT_IMPORTER) => readPackageIndex(root, sha, importer, has),
+    async getPackageIndex(sha, importer = DEFAULT_IMPORTER) {
+      // Whoever reads an index is about to use its objects: keep gc away from here on.
+      await hold();
+      return readPackageIndex(root, sha, importer, has);
+    },
     async putPackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
       await hold();
       await sync(); // objects first, marker last

@@ -24,6 +24,16 @@ async function pkg(tag: string, files: Record<string, string>): Promise<{ sha: s
   return { sha, entries };
 }
 
+/** Look an index up through a short-lived handle (a reader holds the store lock, gc waits). */
+async function indexed(sha: string) {
+  const s = await openStore(storeDir);
+  try {
+    return await s.getPackageIndex(sha);
+  } finally {
+    await s.close();
+  }
+}
+
 beforeEach(async () => {
   tmp = tempDir('vzbuild-gc-');
   storeDir = join(tmp.path, 'cache', 'store');
@@ -45,13 +55,13 @@ describe('gc', () => {
 
     const dry = await gcStore(storeDir, { dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, indexes: { kept: 1, removed: 1 }, objects: { kept: 2, removed: 2 } });
-    expect(await store.getPackageIndex(b.sha)).toBeDefined();
+    expect(await indexed(b.sha)).toBeDefined();
 
     const r = await gcStore(storeDir);
     expect(r).toMatchObject({ indexes: { kept: 1, removed: 1 }, objects: { kept: 2, removed: 2 }, roots: { live: 1, removed: [] } });
     expect(r.bytesFreed).toBeGreaterThanOrEqual(20000);
-    expect(await store.getPackageIndex(b.sha)).toBeUndefined();
-    expect(await store.getPackageIndex(a.sha)).toBeDefined();
+    expect(await indexed(b.sha)).toBeUndefined();
+    expect(await indexed(a.sha)).toBeDefined();
 
     rmSync(co, { recursive: true });
     const r2 = await gcStore(storeDir, { keepIndexes: true });
@@ -62,7 +72,7 @@ describe('gc', () => {
     await unregisterRoot(store.rootsDir, 'tpl-centos-7-x86_64');
     const r3 = await gcStore(storeDir);
     expect(r3).toMatchObject({ indexes: { removed: 1 }, objects: { kept: 0, removed: 2 } });
-    expect(await store.getPackageIndex(a.sha)).toBeUndefined();
+    expect(await indexed(a.sha)).toBeUndefined();
   });
 
   it('waits for builds holding the store, and ignores holders that died', async () => {
