@@ -64,6 +64,12 @@ export interface CheckoutResult {
   skippedNodes: string[];
   /** Copies made because an object hit the link limit. */
   spilled: number;
+  /**
+   * The packages' own hard-link sets, as real tree paths (after symlinks in the tree).
+   * Files sharing a store object share an inode too, by accident of storage; a template
+   * cache should link only these (packTemplate's `hardLinks` option).
+   */
+  linkGroups: string[][];
 }
 
 export interface Checkout {
@@ -125,7 +131,8 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   const rootId = rootIdFor(root);
   const packages: { rpmSha256: string; importer: string }[] = [];
   const looseKeys = new Set<StoreKey>();
-  const res: CheckoutResult = { root, method, methodReason: reason, files: 0, linked: 0, copied: 0, empty: 0, dirs: 0, symlinks: 0, hardlinks: 0, nodes: 0, skippedNodes: [], spilled: 0 };
+  const res: CheckoutResult = { root, method, methodReason: reason, files: 0, linked: 0, copied: 0, empty: 0, dirs: 0, symlinks: 0, hardlinks: 0, nodes: 0, skippedNodes: [], spilled: 0, linkGroups: [] };
+  const groups = new Map<string, Set<string>>();
   // Directories this checkout made or verified. Only this checkout writes the tree and it
   // never replaces a directory, so a directory once seen stays one.
   const knownDirs = new Set<string>(['']);
@@ -253,6 +260,10 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
         await place(dest, replace, (p) => makeCopy(abs(t), p, e, meta));
       }
       res.hardlinks++;
+      const targetRel = [...t.dir, t.name].join('/');
+      const g = groups.get(targetRel) ?? new Set([targetRel]);
+      g.add([...w.dir, w.name].join('/'));
+      groups.set(targetRel, g);
     } else if (e.type === 'fifo' || devices) {
       await place(dest, replace, (p) => makeDeviceOrFifo(p, e, meta));
       res.nodes++;
@@ -305,6 +316,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
       const dirs = [...dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
       for (const [d, t] of dirs) await utimes(d, t, t);
       await writeRecord();
+      res.linkGroups = [...groups.values()].map((g) => [...g].sort()).sort((a, b) => (a[0] < b[0] ? -1 : 1));
       return res;
     },
   };

@@ -2,11 +2,16 @@
 // Owns: recognising a compressor from magic bytes or rpm's PAYLOADCOMPRESSOR name, and the
 // choice of decoder per format. Does not own: what is inside (cpio, XML).
 //
-// Decoder choice (measured by test/bench/compress.bench.ts; numbers in its header):
-//  - gzip: node's zlib, in-process and native.
-//  - xz/lzma, bzip2, zstd: the `xz`, `bzip2`, `zstd` CLIs through kernel/pipe.ts. Node 20's
-//    zlib has none of them; a separate process also decompresses on the second core while
-//    we parse cpio on the first.
+// Decoder choice, measured by test/bench/compress.bench.ts (48 MiB of /usr files, Node 20,
+// 2 shared cores under load, so ratios matter more than MB/s):
+//   gzip : node zlib 121 MB/s; `gzip -dc` through a pipe 1.33x slower        -> zlib
+//   zstd : `zstd -dc` 206 MB/s; fzstd (pure JS) 26x slower                    -> CLI
+//   xz   : `xz -dc` 55 MB/s; @napi-rs/lzma 3.8x slower (and whole-buffer only,
+//          no streaming); xz-decompress (wasm) 5x slower                       -> CLI
+//   bzip2: `bzip2 -dc` 5 MB/s; unbzip2-stream (pure JS) 3.2x slower           -> CLI
+// zstd-napi (native zstd) cannot be installed offline (prebuild-install downloads its
+// binary), and Node 20's zlib has no zstd. A CLI also decompresses on the second core while
+// we parse cpio on the first. CLIs run through kernel/pipe.ts (only kernel/ spawns).
 import { createGunzip } from 'node:zlib';
 import { PassThrough, type Duplex } from 'node:stream';
 import { spawnPipe } from '../../kernel/pipe.js';

@@ -116,7 +116,7 @@ export async function packTemplate(rootDir: string, opts: PackOptions, ctx: { lo
   const sinks: Sink[] = [];
   try {
     for (const f of formats) sinks.push(await openSink(f, name, outputDir, opts, ctx.signal));
-    for await (const chunk of tarTree(root, { sourceDateEpoch: opts.sourceDateEpoch, log: ctx.log, signal: ctx.signal }, stats)) {
+    for await (const chunk of tarTree(root, { sourceDateEpoch: opts.sourceDateEpoch, hardLinks: opts.hardLinks, log: ctx.log, signal: ctx.signal }, stats)) {
       tarHash.update(chunk);
       tarSize += chunk.length;
       await writeAll(sinks, chunk);

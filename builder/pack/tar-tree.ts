@@ -16,6 +16,13 @@ import { dataPadding, encodeHeader, END_OF_ARCHIVE, type TarHeader } from './tar
 export interface TarTreeOptions {
   /** Clamp every mtime to at most this (SOURCE_DATE_EPOCH). */
   sourceDateEpoch?: number;
+  /**
+   * Which files sharing an inode become tar hard links. 'inode' (default): all of them, as
+   * GNU tar does. A list of path sets (tree-relative, e.g. a checkout's linkGroups): only
+   * members of one set that still share an inode — a store checkout links identical files
+   * of different packages to one object, which must not turn into links in the template.
+   */
+  hardLinks?: 'inode' | ReadonlyArray<readonly string[]>;
   /** Store xattrs (file capabilities) as SCHILY.xattr.* PAX records (default true). */
   xattrs?: boolean;
   log?: Logger;
@@ -59,6 +66,14 @@ export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: T
   };
   const xattrs = opts.xattrs === false ? new Map<string, Record<string, string>>() : await readXattrsTree(root, opts.signal);
   const inodes = new Map<string, string>();
+  const groupOf = new Map<string, number>();
+  if (opts.hardLinks && opts.hardLinks !== 'inode') opts.hardLinks.forEach((g, i) => g.forEach((p) => groupOf.set(p, i)));
+  const linkKey = (arc: string, st: Stats): string | undefined => {
+    if (st.nlink <= 1) return undefined;
+    if (!opts.hardLinks || opts.hardLinks === 'inode') return `${st.dev}:${st.ino}`;
+    const g = groupOf.get(arc.slice(2));
+    return g === undefined ? undefined : `${g}:${st.dev}:${st.ino}`;
+  };
   let pending: Buffer[] = [];
   let pendingLen = 0;
   const push = (b: Buffer) => {
@@ -95,13 +110,13 @@ export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: T
       const names = (await readdir(abs)).sort(byteCompare);
       for (let i = names.length - 1; i >= 0; i--) stack.push({ abs: `${abs}/${names[i]}`, arc: `${arc}/${names[i]}` });
     } else if (st.isFile()) {
-      const id = `${st.dev}:${st.ino}`;
-      const first = st.nlink > 1 ? inodes.get(id) : undefined;
+      const id = linkKey(arc, st);
+      const first = id !== undefined ? inodes.get(id) : undefined;
       if (first !== undefined) {
         push(header(abs, arc, st, 'hardlink', { linkpath: first }));
         stats.hardlinks++;
       } else {
-        if (st.nlink > 1) inodes.set(id, arc);
+        if (id !== undefined) inodes.set(id, arc);
         push(header(abs, arc, st, 'file', { size: st.size }));
         stats.files++;
         stats.bytes += st.size;

@@ -13,6 +13,8 @@ export interface PackOptions {
   manifest?: Record<string, unknown>;
   /** Compression levels per format (defaults: zstd 12, xz 6, gzip 6). */
   levels?: Partial<Record<Exclude<PackFormat, 'dir'>, number>>;
+  /** Which shared inodes become tar hard links: 'inode' (default) or a checkout's linkGroups. */
+  hardLinks?: 'inode' | ReadonlyArray<readonly string[]>;
   /** Keep the previous cache as `<name>-old.*` (default true). */
   keepOld?: boolean;
   /** vzbuild's version for the manifest (default: read from package.json). */

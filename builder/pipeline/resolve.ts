@@ -102,23 +102,30 @@ export async function resolveRecipe(recipe: Recipe, ctx: Ctx, opts: ResolveRecip
     for (const p of mds[i].packages) if (forms.some((fs) => fs.some((f) => matchesNevra(f, p)))) hidden.add(p);
   });
 
-  // File dependencies outside primary's subset: filelists, read once per repo that needs it.
-  const fileOwners = new Map<string, RepoPackage[]>();
-  for (const path of fileDepsBeyondPrimary(all)) {
-    const owners: RepoPackage[] = [];
-    for (const md of mds) owners.push(...(await md.whoOwnsFile(path)));
-    if (owners.length) fileOwners.set(path, owners);
-  }
-
   const pins: PinnedPackage[] = (opts.lock?.packages ?? []).map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, repo: p.repo }));
   const resolver = createResolver({
     repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages })),
     arch: recipe.distro.arch,
     comps: mergeComps(mds),
-    fileOwners,
+    // File dependencies outside primary's subset: filelists are read only when the solve
+    // actually reaches such a dependency (then every path any package names is looked up).
+    fileOwnersComplete: false,
   });
   const t0 = performance.now();
-  const res: ResolveResult = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps }, { hidden, pins });
+  let res: ResolveResult;
+  for (let round = 0; ; round++) {
+    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps }, { hidden, pins });
+    if (!res.needFiles) break;
+    if (round > 0) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
+    const owners = new Map<string, RepoPackage[]>();
+    for (const path of new Set([...res.needFiles, ...fileDepsBeyondPrimary(all)])) {
+      const found: RepoPackage[] = [];
+      for (const md of mds) found.push(...(await md.whoOwnsFile(path)));
+      owners.set(path, found);
+    }
+    ctx.log.debug(`read file lists for ${owners.size} file dependencies`);
+    resolver.addFileOwners(owners);
+  }
   ctx.log.debug(`resolved ${res.packages.length} packages`, { ms: Math.round(performance.now() - t0) });
   for (const w of res.warnings) ctx.log.warn(w);
 

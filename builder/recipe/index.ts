@@ -35,7 +35,7 @@ export async function loadRecipeDetailed(path: string, ctx: Ctx, opts: LoadRecip
   const shown = displayPath(ctx.cwd, file);
   const problems: string[] = [];
   const merged = await loadLayers(file, ctx.cwd, problems, []);
-  if (problems.length || !merged) throw new ValidationError(`recipe ${shown}`, problems);
+  if (problems.length || !merged) throw new ValidationError(`recipe ${shown}`, sortProblems(problems));
 
   const arch = opts.arch ?? (toPlain(getChild(getChild(merged, 'distro'), 'arch') ?? nullNode(merged)) as string | null) ?? undefined;
   if (!arch) throw new ValidationError(`recipe ${shown}`, [`${shown}:${merged.line}: distro.arch: is required (or pass --arch)`]);
@@ -54,7 +54,7 @@ export async function loadRecipeDetailed(path: string, ctx: Ctx, opts: LoadRecip
   }
   const { recipe, problems: checkProblems, warnings } = await checkRecipe({ tree, file, cwd: ctx.cwd, arch, variant: opts.variant });
   if (ctx.settings.strict) checkProblems.push(...warnings.map((w) => `${w} (an error under --strict)`));
-  if (checkProblems.length || !recipe) throw new ValidationError(`recipe ${shown}`, checkProblems);
+  if (checkProblems.length || !recipe) throw new ValidationError(`recipe ${shown}`, sortProblems(checkProblems));
   return { recipe, warnings: ctx.settings.strict ? [] : warnings, variants };
 }
 
@@ -107,6 +107,18 @@ function asMap(n: TreeNode): MapNode {
 
 function nullNode(at: TreeNode): TreeNode {
   return { kind: 'scalar', value: null, file: at.file, line: at.line };
+}
+
+/** Problems grouped by file (in order of first appearance), each file's by line. */
+function sortProblems(problems: string[]): string[] {
+  const order = new Map<string, number>();
+  const parsed = problems.map((p, i) => {
+    const m = /^(.*?):(\d+): /.exec(p);
+    const file = m?.[1] ?? '';
+    if (!order.has(file)) order.set(file, order.size);
+    return { p, i, file: order.get(file)!, line: m ? Number(m[2]) : 0 };
+  });
+  return parsed.sort((a, b) => a.file - b.file || a.line - b.line || a.i - b.i).map((x) => x.p);
 }
 
 export function displayPath(cwd: string, file: string): string {

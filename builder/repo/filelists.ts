@@ -34,24 +34,31 @@ export class FileIndex {
   }
 
   whoOwns(path: string): RepoPackage[] {
-    if (!this.indexed) this.indexWanted(path);
-    let hit = this.owners.get(path);
-    if (hit === undefined) {
-      hit = this.scanFor(path);
-      this.owners.set(path, hit);
-    }
-    return hit.slice();
+    return this.whoOwnsMany([path]).get(path)!;
   }
 
-  /** One pass over all lists for every path the repo's own file dependencies name. */
-  private indexWanted(extra: string): void {
-    this.indexed = true;
-    const wanted = new Set<string>([extra]);
-    for (const p of this.packages) {
-      for (const list of [p.requires, p.recommends, p.suggests, p.supplements, p.enhances, p.conflicts, p.obsoletes]) {
-        for (const d of list) if (d.name.charCodeAt(0) === 47 /* / */) wanted.add(d.name);
+  /** Owners of each path, reading the lists once for all paths not seen before. */
+  whoOwnsMany(paths: Iterable<string>): Map<string, RepoPackage[]> {
+    const missing = new Set<string>();
+    for (const p of paths) if (!this.owners.has(p)) missing.add(p);
+    if (!this.indexed) {
+      // First use: also index every file dependency of this repo's own packages.
+      this.indexed = true;
+      for (const p of this.packages) {
+        for (const list of [p.requires, p.recommends, p.suggests, p.supplements, p.enhances, p.conflicts, p.obsoletes]) {
+          for (const d of list) if (d.name.charCodeAt(0) === 47 /* / */ && !this.owners.has(d.name)) missing.add(d.name);
+        }
       }
     }
+    if (missing.size > 4) this.indexPass(missing);
+    else for (const m of missing) this.owners.set(m, this.scanFor(m));
+    const out = new Map<string, RepoPackage[]>();
+    for (const p of paths) out.set(p, this.owners.get(p)!.slice());
+    return out;
+  }
+
+  /** One pass over all lists for a set of paths. */
+  private indexPass(wanted: Set<string>): void {
     for (const w of wanted) this.owners.set(w, []);
     for (let i = 0; i < this.packages.length; i++) {
       const joined = this.lists[i];

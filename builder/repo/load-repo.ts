@@ -156,6 +156,20 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
       loaded = true;
       return index.whoOwns(path);
     },
+    async whoOwnsFiles(paths) {
+      const out = new Map<string, RepoPackage[]>();
+      const rest: string[] = [];
+      for (const p of paths) {
+        if (PRIMARY_FILES_RE.test(p)) out.set(p, primaryOnly().whoOwns(p));
+        else rest.push(p);
+      }
+      if (rest.length) {
+        const index = await loadFull();
+        loaded = true;
+        for (const [p, owners] of index.whoOwnsMany(rest)) out.set(p, owners);
+      }
+      return out;
+    },
     filelistsLoaded: () => loaded,
   };
 }

@@ -8,13 +8,12 @@
 // aligned sections named in the header: strings (UTF-8, "\0"-separated), ints (Int32),
 // floats (Float64).
 import type { Dep, RepoPackage, Sense } from '../model/package.js';
-import { DEP_KINDS } from '../model/package.js';
 
 export const CODEC_VERSION = 2;
 const MAGIC = 0x4352_5a56; // "VZRC" little-endian
 const SENSES: (Sense | undefined)[] = [undefined, 'EQ', 'LT', 'LE', 'GT', 'GE'];
 const SENSE_CODE: Record<string, number> = { EQ: 1, LT: 2, LE: 3, GT: 4, GE: 5 };
-const PKG_INTS = 11 + 2 * DEP_KINDS.length;
+const PKG_INTS = 11 + 2 * 8; // 8 dependency kinds, in DEP_KINDS order
 const DEP_INTS = 6;
 
 interface Header {
@@ -40,7 +39,7 @@ class Table {
   }
 }
 
-function pack(kind: string, meta: unknown, strings: string[], ints: number[] | Int32Array, floats: number[]): Buffer {
+function pack(kind: string, meta: unknown, strings: string[], ints: number[] | Int32Array, floats: number[] | Float64Array): Buffer {
   const str = Buffer.from(strings.join('\0'), 'utf8');
   const align = (n: number) => (n + 7) & ~7;
   const layout = (headerLen: number) => {
@@ -99,38 +98,75 @@ export function unpack(buf: Buffer): Unpacked {
   };
 }
 
+/** A growable Int32Array (pushing onto JS arrays of ~1M numbers was most of encode's time). */
+class IntBuf {
+  a = new Int32Array(1 << 16);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+  view(): Int32Array {
+    return this.a.subarray(0, this.n);
+  }
+}
+
+const depLists = (p: RepoPackage): Dep[][] => [p.provides, p.requires, p.conflicts, p.obsoletes, p.recommends, p.suggests, p.supplements, p.enhances];
+
 export function encodePackages(packages: RepoPackage[], meta: unknown): Buffer {
   const t = new Table();
   const depIds = new Map<Dep, number>();
-  const depInts: number[] = [];
-  const refs: number[] = [];
-  const pkgInts: number[] = [];
-  const floats: number[] = [];
-  for (const p of packages) {
-    pkgInts.push(t.id(p.name), t.id(p.arch), t.id(p.version), t.id(p.release), p.epoch, t.id(p.checksum), t.id(p.location), t.id(p.locationBase), t.id(p.sourcerpm), refs.length, p.files.length);
+  const depInts = new IntBuf();
+  const refs = new IntBuf();
+  const pkgInts = new IntBuf();
+  const floats = new Float64Array(packages.length * 3);
+  for (let i = 0; i < packages.length; i++) {
+    const p = packages[i];
+    pkgInts.push(t.id(p.name));
+    pkgInts.push(t.id(p.arch));
+    pkgInts.push(t.id(p.version));
+    pkgInts.push(t.id(p.release));
+    pkgInts.push(p.epoch);
+    pkgInts.push(t.id(p.checksum));
+    pkgInts.push(t.id(p.location));
+    pkgInts.push(t.id(p.locationBase));
+    pkgInts.push(t.id(p.sourcerpm));
+    pkgInts.push(refs.n);
+    pkgInts.push(p.files.length);
     for (const f of p.files) refs.push(t.id(f));
-    for (const kind of DEP_KINDS) {
-      const list = p[kind];
-      pkgInts.push(refs.length, list.length);
+    for (const list of depLists(p)) {
+      pkgInts.push(refs.n);
+      pkgInts.push(list.length);
       for (const d of list) {
         let id = depIds.get(d);
         if (id === undefined) {
           id = depIds.size;
           depIds.set(d, id);
-          depInts.push(t.id(d.name), d.sense ? SENSE_CODE[d.sense] : 0, d.evr?.epoch ?? 0, t.id(d.evr?.version), t.id(d.evr?.release), d.pre ? 1 : 0);
+          depInts.push(t.id(d.name));
+          depInts.push(d.sense ? SENSE_CODE[d.sense] : 0);
+          depInts.push(d.evr ? d.evr.epoch : 0);
+          depInts.push(d.evr ? t.id(d.evr.version) : -1);
+          depInts.push(d.evr ? t.id(d.evr.release) : -1);
+          depInts.push(d.pre ? 1 : 0);
         }
         refs.push(id);
       }
     }
-    floats.push(p.sizePackage, p.sizeInstalled, p.buildtime ?? NaN);
+    floats[i * 3] = p.sizePackage;
+    floats[i * 3 + 1] = p.sizeInstalled;
+    floats[i * 3 + 2] = p.buildtime ?? NaN;
   }
-  const ints = new Int32Array(3 + depInts.length + pkgInts.length + refs.length);
+  const ints = new Int32Array(3 + depInts.n + pkgInts.n + refs.n);
   ints[0] = packages.length;
   ints[1] = depIds.size;
-  ints[2] = refs.length;
-  ints.set(depInts, 3);
-  ints.set(pkgInts, 3 + depInts.length);
-  ints.set(refs, 3 + depInts.length + pkgInts.length);
+  ints[2] = refs.n;
+  ints.set(depInts.view(), 3);
+  ints.set(pkgInts.view(), 3 + depInts.n);
+  ints.set(refs.view(), 3 + depInts.n + pkgInts.n);
   return pack('packages', meta, t.list, ints, floats);
 }
 

@@ -165,6 +165,8 @@ export interface RepoMetadata {
    * …bin/…, /usr/lib/sendmail) are answered from primary; others read filelists.xml once.
    */
   whoOwnsFile(path: string): Promise<RepoPackage[]>;
+  /** whoOwnsFile for many paths at once: one pass over the file lists for all of them. */
+  whoOwnsFiles(paths: Iterable<string>): Promise<Map<string, RepoPackage[]>>;
   /** Whether filelists.xml has been read. */
   filelistsLoaded(): boolean;
 }

@@ -40,20 +40,44 @@ export interface ResolverSource {
   repos: ResolveRepo[];
   arch: string;
   comps?: CompsData;
+  /** Owners of paths beyond primary's file subset (from filelists). */
   fileOwners?: ResolveInput['fileOwners'];
+  /**
+   * false: fileOwners is partial (filelists not read); a resolve that needs an unknown
+   * path returns `needFiles` instead of a final answer. Default true.
+   */
+  fileOwnersComplete?: boolean;
 }
 
 export interface Resolver {
   resolve(request: Omit<ResolveRequest, 'arch'>, opts?: { hidden?: ReadonlySet<RepoPackage>; pins?: PinnedPackage[] }): ResolveResult;
+  addFileOwners(owners: ReadonlyMap<string, readonly RepoPackage[]>): void;
 }
 
 /** A resolver over fixed repos: the package index is built once and reused per request. */
 export function createResolver(source: ResolverSource): Resolver {
-  const index = new PoolIndex({ repos: source.repos, arch: source.arch, fileOwners: source.fileOwners });
+  const index = new PoolIndex({ repos: source.repos, arch: source.arch, fileOwners: source.fileOwners, fileOwnersComplete: source.fileOwnersComplete });
   const multi = new Set<number>();
   for (const name of INSTALLONLY) for (const id of index.whatProvides({ name })) multi.add(id);
   return {
+    addFileOwners(owners) {
+      index.addFileOwners(owners);
+    },
     resolve(request, opts = {}) {
+      index.missingFiles.clear();
+      try {
+        const r = resolveOnce(request, opts);
+        return index.missingFiles.size ? { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() } : r;
+      } catch (err) {
+        // a spec or a dependency may only look unsatisfiable for want of file lists
+        if (err instanceof ResolveError && index.missingFiles.size) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
+        throw err;
+      }
+    },
+  };
+
+  function resolveOnce(request: Omit<ResolveRequest, 'arch'>, opts: { hidden?: ReadonlySet<RepoPackage>; pins?: PinnedPackage[] }): ResolveResult {
+    {
       const warnings: string[] = [];
       const pool = poolForRequest(index, opts.hidden, excluder(source.repos, request.exclude, opts.pins));
       const input: ResolveInput = { repos: source.repos, comps: source.comps, request: { ...request, arch: source.arch } };
@@ -68,8 +92,8 @@ export function createResolver(source: ResolverSource): Resolver {
       const packages = sat.installed().map((id) => pool.solvables[id].pkg);
       packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareEvr(a, b) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0)));
       return { packages, warnings };
-    },
-  };
+    }
+  }
 }
 
 /** Resolve one request (see createResolver to resolve many against the same repos). */

@@ -81,6 +81,11 @@ export interface PoolSource {
   repos: ResolveInput['repos'];
   arch: string;
   fileOwners?: ResolveInput['fileOwners'];
+  /**
+   * false: fileOwners only holds the paths asked for so far (filelists not read yet); a
+   * path beyond primary's subset that is missing is recorded in `missingFiles` instead.
+   */
+  fileOwnersComplete?: boolean;
 }
 
 /**
@@ -95,8 +100,12 @@ export class PoolIndex {
   private files?: Map<string, number[]>;
   private readonly cache = new Map<string, number[]>();
   private readonly idOf = new Map<RepoPackage, number>();
+  private readonly owners = new Map<string, readonly RepoPackage[]>();
+  /** Paths a resolve needed whose owners are unknown (see PoolSource.fileOwnersComplete). */
+  readonly missingFiles = new Set<string>();
 
   constructor(readonly source: PoolSource) {
+    for (const [k, v] of source.fileOwners ?? []) this.owners.set(k, v);
     const policy = ARCH_POLICIES[source.arch] ?? [source.arch];
     const score = new Map<string, number>(policy.map((a, i) => [a, ((i + 1) << 16) | 1]));
     score.set('noarch', 1);
@@ -160,7 +169,9 @@ export class PoolIndex {
     for (const e of this.provides.get(dep.name) ?? []) if (provideMatches(e.dep, dep)) found.push(e.id);
     if (dep.name.startsWith('/')) {
       for (const id of this.fileIndex().get(dep.name) ?? []) found.push(id);
-      for (const pkg of this.source.fileOwners?.get(dep.name) ?? []) {
+      const owners = this.owners.get(dep.name);
+      if (!owners && this.source.fileOwnersComplete === false && !primaryCoversPath(dep.name)) this.missingFiles.add(dep.name);
+      for (const pkg of owners ?? []) {
         const id = this.idOf.get(pkg);
         if (id !== undefined && this.solvables[id].archScore !== 0) found.push(id);
       }
@@ -168,6 +179,13 @@ export class PoolIndex {
     r = found.length < 2 ? found : [...new Set(found)].sort((a, b) => a - b);
     this.cache.set(key, r);
     return r;
+  }
+
+  /** Learn the owners of more paths (from filelists); cached answers are recomputed. */
+  addFileOwners(owners: ReadonlyMap<string, readonly RepoPackage[]>): void {
+    for (const [k, v] of owners) this.owners.set(k, v);
+    for (const k of owners.keys()) this.missingFiles.delete(k);
+    this.cache.clear();
   }
 
   /** pool_match_nevr: does the package's own name/EVR match the dependency (obsoletes)? */

@@ -55,6 +55,11 @@ export interface ResolveInput {
 export interface ResolveResult {
   /** Sorted by name, then EVR, then arch. */
   packages: RepoPackage[];
+  /**
+   * Set when the resolver was given incomplete file owners and needed these paths: the
+   * result is not final; add their owners (Resolver.addFileOwners) and resolve again.
+   */
+  needFiles?: string[];
   /** Non-fatal notes, as dnf prints them (e.g. 'No match for group package "foo"'). */
   warnings: string[];
 }

@@ -8,6 +8,8 @@ export class ByteReader {
   private pos = 0;
   private ended = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Queued async operations; the synchronous fast paths only run when none are. */
+  private busy = 0;
   /** Bytes pulled from the source so far. */
   total = 0;
   /** Bytes handed out to callers so far. */
@@ -46,9 +48,31 @@ export class ByteReader {
   }
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(op);
-    this.queue = p.catch(() => undefined);
+    this.busy++;
+    const p = this.queue.then(op).finally(() => this.busy--);
+    this.queue = p.catch(() => undefined); // the caller gets the error through `p`
     return p;
+  }
+
+  /**
+   * Exactly `n` bytes, synchronously, when the current chunk already holds them and no async
+   * read is queued; else undefined (then use read()). The hot path for small cpio headers:
+   * a package of 15k tiny entries would otherwise spend most of its time in promises.
+   */
+  readNow(n: number): Buffer | undefined {
+    if (this.busy || this.chunk.length - this.pos < n) return undefined;
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.consumed += n;
+    return out;
+  }
+
+  /** skip() without a promise when possible; false means "call skip()". */
+  skipNow(n: number): boolean {
+    if (this.busy || this.chunk.length - this.pos < n) return false;
+    this.pos += n;
+    this.consumed += n;
+    return true;
   }
 
   /** Up to `max` bytes (at least 1), sliced from the current chunk without copying. */

@@ -40,12 +40,18 @@ export function cpioMagic(b: Buffer): 'newc' | 'stripped' | undefined {
   return undefined;
 }
 
-/** Parse a 110-byte newc header; throws a string reason on malformed fields. */
+/** Parse the 104 bytes after a newc magic; throws a plain Error naming a malformed field. */
 export function parseNewcHeader(b: Buffer): CpioNewcHeader {
+  // Hand-rolled hex: this runs once per payload entry, and packages have 10^4+ entries.
   const f = (i: number): number => {
-    const s = b.toString('latin1', 6 + 8 * i, 14 + 8 * i);
-    if (!HEX.test(s)) throw new Error(`cpio header field ${i} is not hex: ${JSON.stringify(s)}`);
-    return parseInt(s, 16);
+    let v = 0;
+    for (let k = 8 * i; k < 8 * i + 8; k++) {
+      const c = b[k];
+      const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) throw new Error(`cpio header field ${i} is not hex: ${JSON.stringify(b.toString('latin1', 8 * i, 8 * i + 8))}`);
+      v = v * 16 + d;
+    }
+    return v;
   };
   return {
     form: 'newc',
@@ -64,8 +70,9 @@ export function parseNewcHeader(b: Buffer): CpioNewcHeader {
   };
 }
 
+/** Parse the 8 bytes after a stripped (07070X) magic. */
 export function parseStrippedHeader(b: Buffer): CpioStrippedHeader {
-  const s = b.toString('latin1', 6, 14);
+  const s = b.toString('latin1', 0, 8);
   if (!HEX.test(s)) throw new Error(`stripped cpio file index is not hex: ${JSON.stringify(s)}`);
   return { form: 'stripped', fileIndex: parseInt(s, 16) };
 }

@@ -158,21 +158,22 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
   let completed = false;
   try {
     for (;;) {
-      const magicBuf = await reader.read(6, 'a cpio header');
+      const magicBuf = reader.readNow(6) ?? (await reader.read(6, 'a cpio header'));
       const form = cpioMagic(magicBuf);
       if (!form) throw formatError(subject, `bad cpio magic ${JSON.stringify(magicBuf.toString('latin1'))} at payload offset ${reader.consumed - 6}`);
       let entry: Omit<PayloadEntry, 'body' | 'linkTarget'>;
       if (form === 'newc') {
-        const rest = await reader.read(NEWC_HEADER_SIZE - 6, 'a cpio header');
+        const rest = reader.readNow(NEWC_HEADER_SIZE - 6) ?? (await reader.read(NEWC_HEADER_SIZE - 6, 'a cpio header'));
         let c;
         try {
-          c = parseNewcHeader(Buffer.concat([magicBuf, rest]));
+          c = parseNewcHeader(rest);
         } catch (e) {
           throw formatError(subject, `${(e as Error).message} at payload offset ${reader.consumed - NEWC_HEADER_SIZE}`);
         }
         if (c.nameSize < 1 || c.nameSize > CPIO_NAME_MAX) throw formatError(subject, `cpio name size ${c.nameSize} out of range at payload offset ${reader.consumed - NEWC_HEADER_SIZE}`);
-        const nameBuf = await reader.read(c.nameSize, 'a cpio file name');
-        await reader.skip(pad4(NEWC_HEADER_SIZE + c.nameSize), 'cpio padding');
+        const nameBuf = reader.readNow(c.nameSize) ?? (await reader.read(c.nameSize, 'a cpio file name'));
+        const namePad = pad4(NEWC_HEADER_SIZE + c.nameSize);
+        if (!reader.skipNow(namePad)) await reader.skip(namePad, 'cpio padding');
         const name = nameBuf.toString('utf8', 0, nameBuf[c.nameSize - 1] === 0 ? c.nameSize - 1 : c.nameSize);
         if (name === TRAILER_NAME) break;
         const path = name.startsWith('./') ? name.slice(1) : name.startsWith('/') ? name : indexOf.has('/' + name) ? '/' + name : name;
@@ -196,7 +197,7 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
       } else {
         const rest = await reader.read(8, 'a stripped cpio header');
         await reader.skip(2, 'cpio padding');
-        const { fileIndex: fx } = parseStrippedHeader(Buffer.concat([magicBuf, rest]));
+        const { fileIndex: fx } = parseStrippedHeader(rest);
         if (fx >= paths.length) throw formatError(subject, `stripped cpio entry names file index ${fx}, header lists ${paths.length} files`);
         entry = strippedEntry(hdr, fx, paths, modes, sizes, users, groups);
       }
@@ -208,10 +209,18 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
         yield { ...entry, linkTarget, body: Readable.from([]) };
         continue;
       }
-      const body = new BodyStream(reader, entry.size, `the content of ${entry.path}`);
-      yield { ...entry, linkTarget, body };
-      await body.drain();
-      await reader.skip(pad4(entry.size), 'cpio padding');
+      // The body stream is made on first access: most entries (dirs, links, hard-link
+      // members) have none, and a consumer may skip content it does not need.
+      let body: BodyStream | undefined;
+      const size = entry.size;
+      const what = entry.path;
+      yield Object.defineProperty({ ...entry, linkTarget } as PayloadEntry, 'body', {
+        enumerable: true,
+        get: () => (body ??= new BodyStream(reader, size, `the content of ${what}`)),
+      });
+      if (body) await body.drain();
+      else if (size && !reader.skipNow(size)) await reader.skip(size, `the content of ${what}`);
+      if (!reader.skipNow(pad4(size))) await reader.skip(pad4(size), 'cpio padding');
     }
     // After the trailer: the rest (padding) still counts toward size and digests.
     await reader.drainAll();

@@ -71,7 +71,7 @@ rpmdb: ndb
 });
 
 describe('semantic problems (after extends)', () => {
-  it('checks URLs, keys, fingerprints, variables, modules and hook files together', async () => {
+  it('checks URLs, keys, fingerprints, variables, modules and hook files together, in file and line order', async () => {
     mkdirSync(join(dir.path, 'sem'), { recursive: true });
     writeFileSync(
       join(dir.path, 'sem/base.yaml'),
@@ -105,6 +105,7 @@ hooks:
       'sem/base.yaml:3: repos[0].baseurl: unknown variable $contentdir (known: $releasever, $releasever_major, $releasever_minor, $basearch, $arch; define more under `vars:`)',
       'sem/base.yaml:4: repos[0].gpgkey: "http://example.org/RPM-GPG-KEY": scheme http: not allowed (keys are fetched from file:// paths or https URLs only)',
       'sem/base.yaml:5: repos[0].fingerprint: "F4A80EB5" is not a 40-hex-digit OpenPGP v4 fingerprint (a short key id is not a pin)',
+      'sem/child.yaml:3: rpmdb: cannot tell the rpmdb format of mystery-linux 3; set rpmdb: sqlite or bdb',
       'sem/child.yaml:5: repos[1]: repo "extra" needs baseurl, mirrorlist or metalink',
       'sem/child.yaml:6: repos[1].gpgkey: repo "extra" checks signatures but names no gpgkey (set gpgkey, or gpgcheck: false)',
       'sem/child.yaml:7: repos[2].id: duplicate repo id "extra" (also repos[1])',
@@ -112,7 +113,6 @@ hooks:
       'sem/child.yaml:10: packages[1]: "vim minimal" has spaces: one package spec per list item',
       'sem/child.yaml:12: modules.enable[0]: "nodejs" is not name:stream (e.g. nodejs:18)',
       `sem/child.yaml:15: hooks.post_install[0].file: cannot read ${join(dir.path, 'sem/missing.sh')}: ENOENT`,
-      'sem/child.yaml:3: rpmdb: cannot tell the rpmdb format of mystery-linux 3; set rpmdb: sqlite or bdb',
     ]);
   });
 
@@ -120,9 +120,9 @@ hooks:
     const problems = await problemsOf('empty.yaml', 'packages: [bash]\ndistro: { arch: x86_64 }\n');
     expect(problems).toEqual([
       'empty.yaml:1: name: is required',
+      'empty.yaml:1: repos: at least one repository is required',
       'empty.yaml:2: distro.id: is required',
       'empty.yaml:2: distro.release: is required',
-      'empty.yaml:1: repos: at least one repository is required',
     ]);
   });
 

@@ -37,6 +37,11 @@ describe.skipIf(!tools('python3'))('filelists', () => {
     }
     expect(meta.filelistsLoaded()).toBe(true);
     expect(ref.owners['/lib64/libc.so.6'].length).toBeGreaterThan(0);
+    // The batch form answers the same, in one pass for the paths not seen yet.
+    const more = [...PATHS, '/usr/lib64/libssl.so.10', '/usr/share/man/man1/ls.1.gz', '/lib/modules', '/usr/lib/locale', '/var/lib/rpm'];
+    const ref2 = JSON.parse(execFileSync('/usr/bin/python3', [join(REPO_ROOT, 'test', 'repo', 'read-filelists.py'), flFile, ...more], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+    const batch = await meta.whoOwnsFiles(more);
+    for (const path of more) expect(batch.get(path)!.map((p) => p.checksum.slice(5)).sort(), path).toEqual(ref2.owners[path]);
     let total = 0;
     for (const p of meta.packages) total += (await meta.filesOf(p)).length;
     expect(total).toBe(ref.files);

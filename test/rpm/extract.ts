@@ -3,40 +3,47 @@
 // hashes, link targets, hard-link counts, mtimes) so two extractions can be compared exactly.
 // Not product code: assemble owns real unpacking (with its path-safety checks).
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, readdir, readFile, readlink, symlink, utimes, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { payloadEntries, type PayloadOptions } from '../../builder/rpm/reader.js';
 
 export async function extractPayload(rpm: string, dest: string, opts: PayloadOptions = {}): Promise<number> {
   const pending = new Map<number, string[]>();
+  const made = new Set<string>();
+  const ensureDir = async (d: string) => {
+    if (made.has(d)) return;
+    await mkdir(d, { recursive: true });
+    made.add(d);
+  };
   let n = 0;
   for await (const e of payloadEntries(rpm, opts)) {
     n++;
     const dst = join(dest, e.archiveName);
     if (!dst.startsWith(dest + '/')) throw new Error(`test extractor: ${e.archiveName} escapes ${dest}`);
-    await mkdir(dirname(dst), { recursive: true });
+    await ensureDir(dirname(dst));
     const type = e.mode & 0o170000;
     if (type === 0o040000) {
-      await mkdir(dst, { recursive: true });
+      await ensureDir(dst);
       await chmod(dst, e.mode & 0o7777);
     } else if (type === 0o120000) {
       await symlink(e.linkTarget, dst);
     } else if (type === 0o100000) {
       if (e.nlink > 1 && e.size === 0) {
         pending.set(e.ino, [...(pending.get(e.ino) ?? []), dst]);
-        e.body.resume();
         continue;
       }
-      await pipeline(e.body, createWriteStream(dst, { mode: 0o600 }));
-      await chmod(dst, e.mode & 0o7777);
-      await utimes(dst, e.mtime, e.mtime);
+      const fh = await open(dst, 'wx', 0o600);
+      try {
+        if (e.size) for await (const chunk of e.body) await fh.write(chunk as Buffer);
+        await fh.chmod(e.mode & 0o7777);
+        await fh.utimes(e.mtime, e.mtime);
+      } finally {
+        await fh.close();
+      }
       for (const p of pending.get(e.ino) ?? []) await link(dst, p);
       pending.delete(e.ino);
-    } else {
-      e.body.resume(); // device nodes and fifos: not in the fixtures
     }
+    // Device nodes and fifos are not in the fixtures; their (empty) bodies are skipped.
   }
   // Hard-link sets whose content is empty never carry a body.
   for (const [, paths] of pending) {

@@ -140,6 +140,7 @@ describe.skipIf(!have)('writeRpmdb against rpm', () => {
     expect(res.files).toEqual(['Packages', ...INDEXES.map((d) => d.name)]);
     const dir = join(root, 'var/lib/rpm');
     expect(execFileSync('file', ['-b', join(dir, 'Packages')], { encoding: 'utf8' })).toMatch(/Berkeley DB \(Hash, version 9, native byte-order\)/);
+    expect(execFileSync('file', ['-b', join(dir, 'Name')], { encoding: 'utf8' })).toMatch(/Berkeley DB \(Btree, version 9, native byte-order\)/);
     expect(bdbRows(dir)).toEqual(sqliteRows(join(realRoot, 'var/lib/rpm/rpmdb.sqlite')));
     // Key 0 of Packages holds the largest header instance (rpm's pkgInstance).
     const dumpLines = execFileSync('db5.3_dump', [join(dir, 'Packages')], { encoding: 'utf8' }).split('\n');

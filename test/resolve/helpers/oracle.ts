@@ -14,6 +14,10 @@ export interface OracleQuery {
   releasever?: string;
   weak: boolean;
   exclude?: string[];
+  /** Module streams to enable ("name:stream"), as `dnf module enable`. */
+  enable_modules?: string[];
+  /** dnf's module_platform_id, e.g. "platform:el9". */
+  module_platform_id?: string;
   requests: string[][];
 }
 export type OracleAnswer = { ok: true; pkgs: string[] } | { ok: false; error: string };

@@ -1,0 +1,127 @@
+// The assemble stage: a lock and its fetched packages → an installed template root.
+// Reads each package's header, orders the transaction as rpm would, imports payloads into
+// the content-addressed store (once per package, ever), runs the install transaction
+// (checkouts + scriptlets + triggers, sandboxed), records the rpmdb and runs the recipe's
+// post-install hooks inside the root. Does not own: fetching, the store's layout, packing.
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheLayout, openStore, type CheckoutMethod, type TreeEntry } from '../../cache/index.js';
+import type { Ctx } from '../context.js';
+import { formatNevra, type Nevra } from '../model/package.js';
+import { runInSandbox, SCRIPTLET_ENV } from '../../kernel/sandbox.js';
+import { AssembleError, ScriptletError } from './errors.js';
+import { readInstallPackage } from './from-rpm.js';
+import { orderTransaction } from './order.js';
+import { recordRpmdb } from './rpmdb-call.js';
+import { runTransaction } from './transaction.js';
+import { importPackage } from './unpack.js';
+import type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
+
+export type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
+export { orderTransaction } from './order.js';
+
+export interface AssembleOptions {
+  method?: CheckoutMethod;
+  /** Parallel package imports (payload decompression + hashing); default 2. */
+  concurrency?: number;
+  /** Let the rpmdb step be skipped (tests of the file tree alone). */
+  rpmdb?: boolean;
+}
+
+async function pool<T, R>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  return out;
+}
+
+const lockNevra = (p: Nevra) => formatNevra(p);
+
+export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: AssembleOptions = {}): Promise<AssembleOutput> {
+  const t0 = Date.now();
+  const byNevra = new Map(input.packages.map((p) => [p.nevra, p]));
+  const missing = input.lock.packages.map(lockNevra).filter((n) => !byNevra.has(n));
+  if (missing.length) throw new AssembleError(`${missing.length} locked package(s) were not fetched: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+
+  const pkgs = await pool(input.lock.packages, 4, async (lp) => {
+    const f = byNevra.get(lockNevra(lp))!;
+    const p = await readInstallPackage(f.path, f.sha256);
+    if (formatNevra(p) !== lockNevra(lp)) throw new AssembleError(`${f.path}: header says ${formatNevra(p)}, the lock says ${lockNevra(lp)}`);
+    return p;
+  });
+
+  const readMs = Date.now() - t0;
+  const tOrder = Date.now();
+  const { order, loops } = orderTransaction(pkgs.map((p) => ({ ...p, color: p.files.reduce((c, f) => c | f.color, 0) })));
+  const ordered = order.map((i) => pkgs[i]);
+  for (const l of loops) ctx.log.debug(`dependency loop: ${l.map((i) => formatNevra(pkgs[i])).join(' ')}`);
+  const orderMs = Date.now() - tOrder;
+
+  const layout = cacheLayout(ctx.settings.cacheDir);
+  const root = input.root ?? join(layout.checkouts, `${input.recipe.name}-${Date.now().toString(36)}`);
+  await mkdir(root, { recursive: true });
+  if ((await readdir(root)).length) throw new AssembleError(`${root}: not empty; a template root is installed into an empty directory`, { hint: 'remove it, or build with --force' });
+
+  const store = await openStore(layout.store);
+  try {
+    const tImport = Date.now();
+    const entries = new Map<string, TreeEntry[]>();
+    let imported = 0;
+    await pool(ordered, opts.concurrency ?? 2, async (p) => {
+      const r = await importPackage(store, p, ctx.signal);
+      entries.set(p.sha256, r.entries);
+      if (r.imported) imported++;
+      ctx.log.progress?.({ stage: 'import', nevra: formatNevra(p), imported: r.imported });
+    });
+    // Objects become durable before anything refers to them from a template.
+    await store.sync();
+    const importMs = Date.now() - tImport;
+
+    const tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
+
+    const tDb = Date.now();
+    if (opts.rpmdb !== false) {
+      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime: input.installTime ?? 0, arch: input.recipe.distro.arch, signal: ctx.signal }, ctx.log);
+    }
+    const rpmdbMs = Date.now() - tDb;
+
+    const hookResults = await runPostInstallHooks(root, input.recipe.hooks.postInstall, ctx);
+    const scriptletResults = [...tx.scriptlets, ...hookResults];
+    return {
+      root,
+      installed: tx.installed.map(formatNevra),
+      skipped: tx.skipped.map(formatNevra),
+      scriptletResults,
+      stats: {
+        packages: tx.installed.length,
+        files: tx.files,
+        bytes: tx.bytes,
+        scriptlets: scriptletResults.length,
+        failedScriptlets: scriptletResults.filter((r) => !r.ok).length,
+        imported,
+        reused: ordered.length - imported,
+        ms: { read: readMs, order: orderMs, import: importMs, checkout: tx.ms.unpack, scriptlets: tx.ms.scriptlets, rpmdb: rpmdbMs, total: Date.now() - t0 },
+      },
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The recipe's post-install hooks: shell commands run inside the finished root, sandboxed; a failure fails the build. */
+async function runPostInstallHooks(root: string, hooks: readonly string[], ctx: Ctx): Promise<ScriptletResult[]> {
+  const out: ScriptletResult[] = [];
+  for (const [i, cmd] of hooks.entries()) {
+    const r = await runInSandbox({ root, argv: ['/bin/sh', '-c', cmd], env: SCRIPTLET_ENV, signal: ctx.signal });
+    const res: ScriptletResult = { nevra: `post-install hook ${i + 1}`, kind: 'post-install', prog: '/bin/sh -c', ok: r.code === 0, exitCode: r.code, output: r.stdout + r.stderr };
+    out.push(res);
+    if (!res.ok) throw new ScriptletError(`post-install hook ${i + 1} (${cmd}) failed with exit status ${r.code}${res.output.trim() ? `:\n    ${res.output.trim().split('\n').slice(-10).join('\n    ')}` : ''}`);
+  }
+  return out;
+}

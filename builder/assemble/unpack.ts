@@ -1,0 +1,235 @@
+// Unpacking packages into the root through the content-addressed store. A package is
+// imported once (its payload streamed into store objects, its tree listing kept as the
+// store's package index under our importer id); every root then gets a checkout of that
+// listing, package by package in transaction order, adjusted for this root the way rpm
+// adjusts at install time: owners resolved by name in the root's own /etc/passwd and
+// /etc/group (as they are when the package is installed, after earlier %pre scripts),
+// %config files copied instead of linked (they get edited in place), 64-bit ELF files
+// winning over 32-bit ones at a shared path (rpm's multilib colour rule).
+// Metadata comes from the header, never the cpio. Path safety is the checkout's
+// (cache/safe-path.ts: chroot-semantics walk); we refuse ".." paths up front and name the
+// package in every error.
+import { lstatSync } from 'node:fs';
+import { chmod, chown } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { openCheckout, type Checkout, type CheckoutMethod, type Store, type TreeEntry, StoreError } from '../../cache/index.js';
+import type { Logger } from '../context.js';
+import { formatNevra } from '../model/package.js';
+import { payloadEntries } from '../rpm/index.js';
+import { capsToXattr } from './caps.js';
+import { UnsafePathError } from './errors.js';
+import { lookupId, rootedFs } from './rooted-fs.js';
+import { checkPackagePath } from './safe-path.js';
+import type { InstallFile, InstallPackage } from './types.js';
+
+/** Bump when the RPM → tree-entry conversion changes: old indexes are then ignored. */
+export const ASSEMBLE_IMPORTER = 'vzbuild-rpm-1';
+
+const rel = (p: string) => p.replace(/^\/+/, '');
+const BUFFER_MAX = 1 << 20;
+const MAX_INFLIGHT = 32;
+const DIR_PARALLEL = 8;
+
+async function readBody(body: AsyncIterable<Uint8Array>, size: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of body) chunks.push(Buffer.from(c));
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+/** The package's tree listing from the store, importing the payload on first use. */
+export async function importPackage(store: Store, pkg: InstallPackage, signal?: AbortSignal): Promise<{ entries: TreeEntry[]; imported: boolean }> {
+  const known = await store.getPackageIndex(pkg.sha256, ASSEMBLE_IMPORTER);
+  if (known) return { entries: known.entries, imported: false };
+  const nevra = formatNevra(pkg);
+  for (const f of pkg.files) {
+    const why = checkPackagePath(f.path);
+    if (why) throw new UnsafePathError(nevra, f.path, why);
+  }
+  const entries: TreeEntry[] = [];
+  const content = new Map<number, string>(); // link group → path carrying the content
+  const pendingLinks: { group: number; entry: TreeEntry }[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  const track = (p: Promise<void>) => {
+    const q: Promise<void> = p.catch((e) => void (failure ??= e)).finally(() => inflight.delete(q));
+    inflight.add(q);
+  };
+  for await (const e of payloadEntries(pkg.path, { signal })) {
+    if (failure) throw failure;
+    const f: InstallFile | undefined = e.fileIndex >= 0 ? pkg.files[e.fileIndex] : undefined;
+    if (!f) {
+      e.body.resume();
+      throw new UnsafePathError(nevra, e.path, 'payload entry not listed in the header');
+    }
+    if (f.ghost || f.path === '/') {
+      // The root directory itself (filesystem owns "/") is the checkout's target: its
+      // metadata is applied by checkoutPackage, not as an entry.
+      e.body.resume();
+      continue;
+    }
+    const base = { path: rel(f.path), mode: f.perm, uid: 0, gid: 0, mtime: f.mtime, size: 0 };
+    switch (f.kind) {
+      case 'dir':
+        entries.push({ ...base, type: 'dir' });
+        e.body.resume();
+        break;
+      case 'symlink':
+        entries.push({ ...base, type: 'symlink', linkTarget: f.linkTo || e.linkTarget });
+        e.body.resume();
+        break;
+      case 'file': {
+        const caps = f.caps ? capsToXattr(f.caps) : undefined;
+        const xattrs = caps ? { 'security.capability': caps } : undefined;
+        if (e.size > 0) {
+          const meta = { mode: f.perm, uid: 0, gid: 0, mtime: f.mtime, ...(xattrs ? { xattrs } : {}) };
+          const at = entries.length;
+          entries.push({ ...base, type: 'file', size: e.size, ...(xattrs ? { xattrs } : {}) });
+          if (f.linkGroup !== undefined) content.set(f.linkGroup, base.path);
+          // Small bodies are buffered so several store writes overlap (each is a handful
+          // of syscalls; in sequence their latency, not the bytes, is what costs).
+          if (e.size <= BUFFER_MAX) {
+            const buf = await readBody(e.body, e.size);
+            track(store.addBuffer(buf, meta).then((r) => void (entries[at] = { ...entries[at], size: r.size, key: r.key })));
+            if (inflight.size >= MAX_INFLIGHT) await Promise.race(inflight);
+          } else {
+            const r = await store.addStream(e.body, meta, signal);
+            entries[at] = { ...entries[at], size: r.size, key: r.key };
+          }
+        } else {
+          e.body.resume();
+          const entry: TreeEntry = { ...base, type: 'file', ...(xattrs ? { xattrs } : {}) };
+          // In a hard-link set only one member carries the bytes; the rest become links to it.
+          if (f.linkGroup !== undefined && f.size > 0) pendingLinks.push({ group: f.linkGroup, entry });
+          else entries.push(entry);
+        }
+        break;
+      }
+      case 'chr':
+      case 'blk':
+        entries.push({ ...base, type: f.kind === 'chr' ? 'chardev' : 'blockdev', rdev: f.rdev ?? 0 });
+        e.body.resume();
+        break;
+      case 'fifo':
+        entries.push({ ...base, type: 'fifo' });
+        e.body.resume();
+        break;
+      default:
+        // Sockets cannot be packaged meaningfully; rpm creates none either.
+        e.body.resume();
+    }
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure;
+  for (const { group, entry } of pendingLinks) {
+    const target = content.get(group);
+    if (!target) throw new UnsafePathError(nevra, '/' + entry.path, 'hard-link set without content in the payload');
+    entries.push({ ...entry, type: 'hardlink', linkTarget: target });
+  }
+  await store.putPackageIndex(pkg.sha256, entries, ASSEMBLE_IMPORTER);
+  return { entries, imported: true };
+}
+
+export interface RootCheckout {
+  checkout: Checkout;
+  /** Colour of the file now at each coloured path (multilib rule). */
+  colors: Map<string, number>;
+  prefColor: number;
+  root: string;
+  log: Logger;
+  /** mtime of "/" from the package owning it, applied when the checkout is finished. */
+  rootMtime?: number;
+}
+
+export async function openRootCheckout(store: Store, root: string, method: CheckoutMethod, log: Logger, prefColor = 2): Promise<RootCheckout> {
+  return { checkout: await openCheckout(store, root, { method, log }), colors: new Map(), prefColor, root, log };
+}
+
+/** Place one package's entries into the root (after its %pre, before its %post). */
+export async function checkoutPackage(rc: RootCheckout, pkg: InstallPackage, entries: readonly TreeEntry[]): Promise<{ files: number; bytes: number }> {
+  const nevra = formatNevra(pkg);
+  const byPath = new Map<string, InstallFile>();
+  for (const f of pkg.files) byPath.set(rel(f.path), f);
+  const fs = rootedFs(rc.root);
+  const ids = new Map<string, number>();
+  const idOf = (db: 'passwd' | 'group', name: string): number => {
+    if (name === 'root') return 0;
+    const k = `${db}:${name}`;
+    let id = ids.get(k);
+    if (id === undefined) {
+      // rpm: "user X does not exist - using root"
+      id = lookupId(fs, db, name)?.id ?? 0;
+      if (!lookupId(fs, db, name)) rc.log.warn(`${nevra}: ${db === 'passwd' ? 'user' : 'group'} ${name} does not exist - using root`);
+      ids.set(k, id);
+    }
+    return id;
+  };
+  const out: TreeEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const f = byPath.get(e.path);
+    if (!f) throw new UnsafePathError(nevra, '/' + e.path, 'store index entry not in the package header (stale index?)');
+    if (f.color) {
+      const prev = rc.colors.get(e.path);
+      // Both coloured and different: the preferred (64-bit) one stays, whichever came first.
+      if (prev && prev !== f.color && f.color !== rc.prefColor) continue;
+      rc.colors.set(e.path, f.color);
+    } else rc.colors.delete(e.path);
+    let x: TreeEntry = e;
+    if (f.user !== 'root' || f.group !== 'root') x = { ...x, uid: idOf('passwd', f.user), gid: idOf('group', f.group) };
+    // A hard link shares the store object's inode and owner: other owners, and %config
+    // files edited in place, get their own copy.
+    if (x.type === 'file' && (f.config || x.uid !== 0 || x.gid !== 0)) x = { ...x, noLink: true };
+    out.push(x);
+    bytes += x.size;
+  }
+  // %ghost files are not created, but the directories they live in are.
+  for (const f of pkg.files) {
+    if (!f.ghost) continue;
+    const dir = posix.dirname(f.path);
+    if (dir === '/' || byPath.has(rel(dir))) continue;
+    try {
+      lstatSync(fs.host(dir, true));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      out.unshift({ path: rel(dir), type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 });
+    }
+  }
+  const rootDir = pkg.files.find((f) => f.path === '/' && f.kind === 'dir' && !f.ghost);
+  if (rootDir) {
+    await chmod(rc.root, rootDir.perm);
+    await chown(rc.root, idOf('passwd', rootDir.user), idOf('group', rootDir.group));
+    rc.rootMtime = rootDir.mtime;
+  }
+  // Directories first, level by level, several add() calls at once: the checkout makes
+  // the directories of one call one after another (a handful of syscalls each) and runs
+  // file placements in parallel batches that every directory between files would cut
+  // short. Siblings at one depth never depend on each other (their parents exist by then;
+  // the checkout tolerates a racing mkdir of an unowned parent: EEXIST).
+  const dirs = out.filter((e) => e.type === 'dir');
+  const rest = out.filter((e) => e.type !== 'dir');
+  const levels = new Map<number, TreeEntry[]>();
+  for (const d of dirs) {
+    const depth = d.path.split('/').length;
+    let l = levels.get(depth);
+    if (!l) levels.set(depth, (l = []));
+    l.push(d);
+  }
+  try {
+    for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
+      const level = levels.get(depth)!;
+      const chunk = Math.max(16, Math.ceil(level.length / DIR_PARALLEL));
+      const parts: TreeEntry[][] = [];
+      for (let i = 0; i < level.length; i += chunk) parts.push(level.slice(i, i + chunk));
+      await Promise.all(parts.map((part) => rc.checkout.add(part)));
+    }
+    await rc.checkout.add(rest, { rpmSha256: pkg.sha256, importer: ASSEMBLE_IMPORTER });
+  } catch (err) {
+    if (err instanceof StoreError) {
+      const path = (err as StoreError & { path?: string }).path;
+      if (err.code === 'E_UNSAFE_PATH') throw new UnsafePathError(nevra, path ?? '?', err.message, { cause: err });
+      throw new StoreError(err.code, `${nevra}: ${err.message}`, { cause: err, hint: err.hint });
+    }
+    throw err;
+  }
+  return { files: out.length, bytes };
+}

@@ -1,0 +1,78 @@
+// Benchmark: resolving a recipe with `vzbuild resolve` vs dnf (libsolv) on the same repo,
+// same request, same machine, each as a separate process (startup included), timed with
+// /usr/bin/time for wall time and peak RSS.
+//   cold: empty caches (metadata parse + solve); dnf gets a fresh installroot/cachedir.
+//   warm: caches filled by a previous run (our parsed-metadata cache; dnf's solv cache).
+// Run: npx tsx test/bench/resolve.bench.ts
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, REPO_ROOT, tempDir } from '../helpers/env.js';
+import { CS9_APPSTREAM, RHEL6 } from '../helpers/stub-repo.js';
+
+interface Timed {
+  secs: number;
+  rssMiB: number;
+}
+
+const tmp = tempDir('vzbuild-bench-resolve-');
+const DNF = join(REPO_ROOT, 'test', 'resolve', 'helpers', 'dnf-batch.py');
+
+function timed(argv: string[], input?: string): Timed {
+  const out = join(tmp.path, 'time.out');
+  execFileSync('/usr/bin/time', ['-f', '%e %M', '-o', out, ...argv], { cwd: REPO_ROOT, input, stdio: [input ? 'pipe' : 'ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  const [secs, kb] = execFileSync('tail', ['-1', out], { encoding: 'utf8' }).trim().split(' ').map(Number);
+  return { secs, rssMiB: kb / 1024 };
+}
+
+function median(xs: Timed[]): Timed {
+  const s = [...xs].sort((a, b) => a.secs - b.secs);
+  return s[Math.floor(s.length / 2)];
+}
+
+interface Case {
+  name: string;
+  repo: string;
+  releasever: string;
+  packages: string[];
+}
+
+const CASES: Case[] = [
+  { name: 'RHEL 6 @core', repo: RHEL6, releasever: '6', packages: ['@core'] },
+  { name: 'RHEL 6 @core @base', repo: RHEL6, releasever: '6', packages: ['@core', '@base'] },
+  { name: 'CS9 AppStream (17,649 pkgs) libsolv-tools', repo: CS9_APPSTREAM, releasever: '9', packages: ['libsolv-tools'] },
+];
+const RUNS = Number(process.env.RUNS ?? 3);
+
+const rows: string[] = [];
+for (const c of CASES) {
+  const recipe = join(tmp.path, 'recipe.yaml');
+  writeFileSync(recipe, ['name: bench', `distro: { id: rhel, release: "${c.releasever}", arch: x86_64 }`, 'repos:', '  - id: r', `    baseurl: file://${c.repo}`, '    gpgcheck: false', `packages: ${JSON.stringify(c.packages)}`, ''].join('\n'));
+  const dnfInput = (root?: string) => JSON.stringify({ repos: { r: c.repo }, releasever: c.releasever, weak: true, requests: [c.packages], ...(root ? { root } : {}) });
+  const ours = (cache: string) => timed([BIN, '--cache-dir', cache, 'resolve', recipe]);
+  const oursCold: Timed[] = [];
+  const dnfCold: Timed[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    oursCold.push(ours(join(tmp.path, `cold-${c.name}-${i}`.replace(/\W+/g, '-'))));
+    dnfCold.push(timed(['/usr/bin/python3', DNF], dnfInput()));
+  }
+  const warmCache = join(tmp.path, `warm-${rows.length}`);
+  const dnfRoot = join(tmp.path, `dnfroot-${rows.length}`);
+  ours(warmCache);
+  timed(['/usr/bin/python3', DNF], dnfInput(dnfRoot));
+  const oursWarm: Timed[] = [];
+  const dnfWarm: Timed[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    oursWarm.push(ours(warmCache));
+    dnfWarm.push(timed(['/usr/bin/python3', DNF], dnfInput(dnfRoot)));
+  }
+  const oc = median(oursCold);
+  const dc = median(dnfCold);
+  const ow = median(oursWarm);
+  const dw = median(dnfWarm);
+  const f = (t: Timed) => `${t.secs.toFixed(2)}s ${t.rssMiB.toFixed(0)}MiB`;
+  rows.push(`${c.name.padEnd(44)} cold: vzbuild ${f(oc)} | dnf ${f(dc)} | ratio ${(oc.secs / dc.secs).toFixed(2)}   warm: vzbuild ${f(ow)} | dnf ${f(dw)} | ratio ${(ow.secs / dw.secs).toFixed(2)}`);
+  process.stdout.write(rows[rows.length - 1] + '\n');
+}
+process.stdout.write(`\nmedian of ${RUNS} runs each; targets: cold <= 0.5x dnf, warm <= 0.1x dnf\n`);
+tmp.cleanup();

@@ -1,0 +1,42 @@
+// Differential tests against the real dnf on CentOS Stream 9 AppStream (2025) with its real
+// modules.yaml. There is no BaseOS here, so most requests are unsatisfiable: dnf and we must
+// agree on which ones fail, and on the exact sets of those that resolve. Modular packages
+// are hidden unless their stream is active (default streams vs `dnf module enable`).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { computeModularFilter } from '../../builder/repo/index.js';
+import { tools } from '../helpers/env.js';
+import { CS9_APPSTREAM } from '../helpers/stub-repo.js';
+import { loadRepos, mismatches, type LoadedRepos } from './helpers/parity.js';
+
+const ENABLE = ['nodejs:18', 'php:8.2', 'nginx:1.24', 'postgresql:16', 'redis:7', 'ruby:3.3', 'mariadb:10.11', 'maven:3.8'];
+
+describe.skipIf(!tools('dnf'))('resolver vs dnf: CentOS Stream 9 AppStream with modules', () => {
+  let L: LoadedRepos;
+  beforeAll(async () => {
+    L = await loadRepos({ appstream: CS9_APPSTREAM });
+  }, 600_000);
+
+  it('default module state: every 12th package, with weak deps', () => {
+    const md = L.mds[0];
+    const f = computeModularFilter({ modules: [md.modules!], packages: md.packages, arches: ['x86_64', 'noarch'] });
+    expect(f.hidden.size).toBeGreaterThan(0);
+    const names = [...new Set(md.packages.filter((p) => p.arch !== 'src' && !f.hidden.has(p)).map((p) => p.name))].sort();
+    const requests = names.filter((_, i) => i % 12 === 0).map((n) => [n]);
+    // a hidden (modular) package must not be found at all
+    const modular = [...f.hidden].find((p) => p.arch !== 'src')!;
+    requests.push([modular.name]);
+    expect(mismatches(L.resolver, { repos: { appstream: CS9_APPSTREAM }, weak: true, requests }, { hidden: f.hidden })).toEqual([]);
+  });
+
+  it('enabled streams: every modular package, with and without weak deps', () => {
+    const md = L.mds[0];
+    const f = computeModularFilter({ modules: [md.modules!], packages: md.packages, arches: ['x86_64', 'noarch'], state: { platform: 'el9', enabled: Object.fromEntries(ENABLE.map((e) => e.split(':'))) } });
+    expect(f.problems).toEqual([]);
+    const names = [...new Set(f.active.flatMap((m) => m.artifacts).map((a) => a.replace(/-[0-9]+:.*/, '')))].sort();
+    expect(names.length).toBeGreaterThan(100);
+    for (const weak of [true, false]) {
+      const q = { repos: { appstream: CS9_APPSTREAM }, weak, enable_modules: ENABLE, module_platform_id: 'platform:el9', requests: names.map((n) => [n]) };
+      expect(mismatches(L.resolver, q, { hidden: f.hidden })).toEqual([]);
+    }
+  });
+});
