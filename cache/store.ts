@@ -20,7 +20,7 @@ import { setXattrs } from '../kernel/xattr.js';
 import { syncFilesystem } from '../kernel/fsnodes.js';
 import { fsyncDir, unlinkQuiet } from './atomic.js';
 import { readPackageIndex, writePackageIndex, type PackageIndex, DEFAULT_IMPORTER } from './package-index.js';
-import { acquireLock, pidAlive, type StoreLock } from './store-lock.js';
+import { acquireStoreLock, pidAlive, type StoreLock } from './store-lock.js';
 import { keyOf, objectRelPath, STORE_VERSION, type ObjectMeta, type StoreKey } from './store-key.js';
 import type { TreeEntry } from './tree-entry.js';
 
@@ -96,7 +96,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
 
   async function hold(): Promise<void> {
     if (!lock) {
-      lock = acquireLock(locksDir, 'shared', { timeoutMs: opts.lockTimeoutMs });
+      lock = acquireStoreLock(locksDir, 'shared', { timeoutMs: opts.lockTimeoutMs });
       await lock;
       await cleanTemps(tmpDir);
     }
