@@ -159,6 +159,8 @@ export async function createCt(input: CreateCtInput, env: CtEnv): Promise<Create
     const compat = checkCompat(await inspectTemplateTree(area.root), probe, 'lxc');
     if (!compat.ok && !input.force) throw refuse(input.ctid, compat);
     for (const p of compat.problems) env.log.warn(`--force: deploying anyway: ${p}`);
+    if (ubc.DISKSPACE || ubc.DISKINODES)
+      env.log.warn(`DISKSPACE/DISKINODES are not enforced for LXC containers yet (vzquota exists only on OpenVZ; project quotas are not applied by vzbuild)`);
     const record: CtRecord = {
       version: 1, ctid: input.ctid, driver: 'lxc', private: mode, hostname, template: { path: cache, key },
       root: area.root, privateDir: area.privateDir, ...(area.lower ? { lower: area.lower } : {}),

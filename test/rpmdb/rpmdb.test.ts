@@ -255,3 +255,17 @@ describe.skipIf(!have)('writeRpmdb on the RHEL 6 @core stub packages', () => {
     expect(rpm(bdb, ['-qf', '/usr/bin/yum'], true)).toBe('yum-3.2.29-30.el6.noarch\n');
   });
 });
+
+describe('writeRpmdb inputs', () => {
+  it('takes plain Uint8Array blobs as well as Buffers', () => {
+    const blob = encodeHeader([
+      { tag: Tag.NAME, type: TagType.STRING, value: 'u8' },
+      { tag: Tag.VERSION, type: TagType.STRING, value: '1' },
+      { tag: Tag.RELEASE, type: TagType.STRING, value: '1' },
+    ]);
+    const stamp = { installTime: 5, installTid: 5, installColor: 0 };
+    const u8 = new Uint8Array(blob.length + 4).subarray(2, blob.length + 2);
+    u8.set(blob);
+    expect(installedHeader(u8, undefined, stamp).blob.equals(installedHeader(blob, undefined, stamp).blob)).toBe(true);
+  });
+});

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, checkoutTree, fsckStore, gcStore, openStore, pinTemplate, storePaths, unregisterRoot, type Store, type TreeEntry } from '../../cache/index.js';
+import { acquireStoreLock, checkoutTree, fsckStore, gcStore, openStore, pinTemplate, storePaths, unregisterRoot, type Store, type TreeEntry } from '../../cache/index.js';
 import { BIN, tempDir } from '../helpers/env.js';
 
 const T = 1_600_000_000;
@@ -84,10 +84,10 @@ describe('gc', () => {
     writeFileSync(join(storePaths(storeDir).locks, `shared.${dead}.abc`), '');
     await expect(gcStore(storeDir, { lockTimeoutMs: 300 })).resolves.toBeDefined();
     // And a build waits for gc rather than racing it.
-    const ex = await acquireLock(storePaths(storeDir).locks, 'exclusive');
-    await expect(acquireLock(storePaths(storeDir).locks, 'shared', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'E_STORE_BUSY' });
+    const ex = await acquireStoreLock(storePaths(storeDir).locks, 'exclusive');
+    await expect(acquireStoreLock(storePaths(storeDir).locks, 'shared', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'E_STORE_BUSY' });
     await ex.release();
-    await (await acquireLock(storePaths(storeDir).locks, 'shared')).release();
+    await (await acquireStoreLock(storePaths(storeDir).locks, 'shared')).release();
   });
 });
 
