@@ -9,7 +9,7 @@
 // EMLINK (ext4's 65000 links) spills to a fresh copy that later links reuse; a package's
 // own hard-link groups are kept. All paths go through walkInRoot (safe-path.ts).
 import { randomBytes } from 'node:crypto';
-import { linkSync, lstatSync, readlinkSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { link, lstat, mkdir, utimes, writeFile } from 'node:fs/promises';
 import { isErrno } from '../builder/errors.js';
 import type { Logger } from '../builder/context.js';
@@ -140,7 +140,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   const probe: Probe = async (rel) => (knownDirs.has(rel) ? { kind: 'dir' } : rawProbe(rel));
   const mkdirIn = async (rel: string) => {
     try {
-      await mkdir(`${root}/${rel}`, { mode: 0o755 });
+      mkdirSync(`${root}/${rel}`, { mode: 0o755 });
       // A parent no entry describes: root-owned 0755, as rpm makes them.
       await applyMeta(`${root}/${rel}`, { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 }, meta);
     } catch (err) {
@@ -225,7 +225,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     const rel = [...w.dir, w.name].join('/');
     if (w.leaf.kind === 'missing') {
       try {
-        await mkdir(dest, { mode: 0o700 }); // final mode below, after the owner
+        mkdirSync(dest, { mode: 0o700 }); // final mode below, after the owner
       } catch (err) {
         if (!isErrno(err, 'EEXIST')) throw err; // a parallel file op made it as a parent
       }

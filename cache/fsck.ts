@@ -8,7 +8,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import { readXattrsTree, type Xattrs } from '../kernel/xattr.js';
 import { unlinkQuiet } from './atomic.js';
 import type { PackageIndex } from './package-index.js';
-import { acquireLock } from './store-lock.js';
+import { acquireStoreLock } from './store-lock.js';
 import { keyOf, type ObjectMeta, type StoreKey } from './store-key.js';
 import { storePaths, walkIndexes, walkObjects } from './store-walk.js';
 
@@ -56,7 +56,7 @@ async function sha256Of(path: string): Promise<string> {
 
 export async function fsckStore(storeDir: string, opts: FsckOptions = {}): Promise<FsckResult> {
   const p = storePaths(storeDir);
-  const lock = await acquireLock(p.locks, opts.repair ? 'exclusive' : 'shared', { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
+  const lock = await acquireStoreLock(p.locks, opts.repair ? 'exclusive' : 'shared', { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
   try {
     const res: FsckResult = { objects: 0, bytes: 0, indexes: 0, problems: [], repaired: 0 };
     // What each key should look like, according to the indexes that use it.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { isErrno } from '../builder/errors.js';
 import { unlinkQuiet } from './atomic.js';
 import { listRoots, unregisterRoot } from './roots.js';
-import { acquireLock } from './store-lock.js';
+import { acquireStoreLock } from './store-lock.js';
 import type { StoreKey } from './store-key.js';
 import { storePaths, walkIndexes, walkObjects } from './store-walk.js';
 import type { PackageIndex } from './package-index.js';
@@ -47,7 +47,7 @@ async function exists(p: string): Promise<boolean> {
 export async function gcStore(storeDir: string, opts: GcOptions = {}): Promise<GcResult> {
   const p = storePaths(storeDir);
   const dry = opts.dryRun ?? false;
-  const lock = await acquireLock(p.locks, 'exclusive', { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
+  const lock = await acquireStoreLock(p.locks, 'exclusive', { timeoutMs: opts.lockTimeoutMs, signal: opts.signal });
   try {
     const res: GcResult = { dryRun: dry, roots: { live: 0, removed: [] }, indexes: { kept: 0, removed: 0 }, objects: { kept: 0, removed: 0 }, bytesFreed: 0, bytesUnlinked: 0, tempsRemoved: 0 };
     const livePackages = new Set<string>();

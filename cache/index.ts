@@ -7,7 +7,7 @@ export { DEFAULT_IMPORTER, PACKAGE_INDEX_VERSION, packageIndexPath, type Package
 export { openCheckout, checkoutTree, breakLink, CHECKOUT_METHODS, type Checkout, type CheckoutMethod, type CheckoutOptions, type CheckoutResult, type EntrySource } from './checkout.js';
 export { splitEntryPath, resolveLinkLexically, walkInRoot, type Probe, type ProbeResult, type Walked } from './safe-path.js';
 export { registerRoot, unregisterRoot, listRoots, rootIdFor, pinTemplate, type RootRecord } from './roots.js';
-export { acquireLock, type LockMode, type StoreLock } from './store-lock.js';
+export { acquireStoreLock, type LockMode, type StoreLock } from './store-lock.js';
 export { writeFileAtomic, stableJson } from './atomic.js';
 export { StoreError, UnsafePathError, CheckoutConflictError, StoreBusyError, CorruptObjectError } from './errors.js';
 export { cacheLayout, type CacheLayout } from './layout.js';

@@ -124,9 +124,9 @@ export async function lockPackage(c: PackageCache, key: CacheKey, opts: LockOpti
 /**
  * The partial-download file this process owns for a package, holding the bytes of any
  * earlier interrupted attempt (ours or a dead process's): the caller holds the package
- * lock, so claiming by rename is uncontested; an empty new name when there is nothing.
+ * lock, so claiming by rename is uncontested; a new name (size 0) when there is nothing.
  */
-export async function claimPartial(c: PackageCache, key: CacheKey): Promise<string> {
+export async function claimPartial(c: PackageCache, key: CacheKey): Promise<{ path: string; size: number }> {
   const mine = join(c.partial, `${key.algo}-${key.hex}.${process.pid}.part`);
   const prefix = `${key.algo}-${key.hex}.`;
   let best: { name: string; size: number } | undefined;
@@ -153,9 +153,10 @@ export async function claimPartial(c: PackageCache, key: CacheKey): Promise<stri
     } catch (err) {
       // A peer that broke our lock claimed it first: start from nothing.
       if (!isErrno(err, 'ENOENT')) throw err;
+      return { path: mine, size: 0 };
     }
   }
-  return mine;
+  return { path: mine, size: best?.size ?? 0 };
 }
 
 /** Was this package (by sha256) verified against the key with this fingerprint before? */

@@ -14,7 +14,7 @@ import { StoreBusyError } from './errors.js';
 
 export type LockMode = 'shared' | 'exclusive';
 
-export interface LockOptions {
+export interface StoreLockOptions {
   /** How long to wait for the other side before failing with E_STORE_BUSY (default 10 min). */
   timeoutMs?: number;
   pollMs?: number;
@@ -80,7 +80,7 @@ async function liveShared(dir: string, self?: string): Promise<string[]> {
   return live;
 }
 
-export async function acquireLock(dir: string, mode: LockMode, opts: LockOptions = {}): Promise<StoreLock> {
+export async function acquireStoreLock(dir: string, mode: LockMode, opts: StoreLockOptions = {}): Promise<StoreLock> {
   await mkdir(dir, { recursive: true });
   const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
   const poll = opts.pollMs ?? 100;

@@ -11,7 +11,7 @@
 //   v1/locks/             readers/writer lock (store-lock.ts)
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync, closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,7 +20,7 @@ import { setXattrs } from '../kernel/xattr.js';
 import { syncFilesystem } from '../kernel/fsnodes.js';
 import { fsyncDir, unlinkQuiet } from './atomic.js';
 import { readPackageIndex, writePackageIndex, type PackageIndex, DEFAULT_IMPORTER } from './package-index.js';
-import { acquireLock, pidAlive, type StoreLock } from './store-lock.js';
+import { acquireStoreLock, pidAlive, type StoreLock } from './store-lock.js';
 import { keyOf, objectRelPath, STORE_VERSION, type ObjectMeta, type StoreKey } from './store-key.js';
 import type { TreeEntry } from './tree-entry.js';
 
@@ -96,7 +96,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
 
   async function hold(): Promise<void> {
     if (!lock) {
-      lock = acquireLock(locksDir, 'shared', { timeoutMs: opts.lockTimeoutMs });
+      lock = acquireStoreLock(locksDir, 'shared', { timeoutMs: opts.lockTimeoutMs });
       await lock;
       await cleanTemps(tmpDir);
     }
@@ -251,10 +251,19 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     owners,
     addStream,
     addBuffer,
-    addFile: (path, meta, signal) => addStream(createReadStream(path), meta, signal),
+    // Small files are read in one synchronous call: see addBuffer.
+    addFile: async (path, meta, signal) => {
+      const st = lstatSync(path);
+      if (st.isFile() && st.size <= SMALL) return addBuffer(readFileSync(path), meta);
+      return addStream(createReadStream(path), meta, signal);
+    },
     pathOf,
     has,
-    getPackageIndex: (sha, importer = DEFAULT_IMPORTER) => readPackageIndex(root, sha, importer, has),
+    async getPackageIndex(sha, importer = DEFAULT_IMPORTER) {
+      // Whoever reads an index is about to use its objects: keep gc away from here on.
+      await hold();
+      return readPackageIndex(root, sha, importer, has);
+    },
     async putPackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
       await hold();
       await sync(); // objects first, marker last

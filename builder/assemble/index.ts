@@ -87,7 +87,7 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
 
     const tDb = Date.now();
     if (opts.rpmdb !== false) {
-      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime: input.installTime ?? 0 }, ctx.log);
+      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime: input.installTime ?? 0, arch: input.recipe.distro.arch, signal: ctx.signal }, ctx.log);
     }
     const rpmdbMs = Date.now() - tDb;
 

@@ -50,8 +50,10 @@ export function packageTriggers(installed: readonly TriggerPkg[], p: number, kin
   return out;
 }
 
+/** rpm matches file-trigger prefixes as directories ("/usr/lib64" means "/usr/lib64/"), so the directory itself never matches. */
 export function matchPrefixes(prefixes: readonly string[], paths: readonly string[]): string[] {
-  return paths.filter((f) => prefixes.some((pfx) => f.startsWith(pfx)));
+  const dirs = prefixes.map((p) => (p.endsWith('/') ? p : p + '/'));
+  return paths.filter((f) => dirs.some((pfx) => f.startsWith(pfx)));
 }
 
 export interface FiredFileTrigger {

@@ -75,10 +75,12 @@ export class HostLimiter {
   }
 }
 
-export async function downloadFile(spec: FileSpec, mirrors: MirrorSet, part: string, o: DownloadOptions): Promise<Downloaded> {
+/** `partSize`: the partial file's size when the caller knows it (saves a stat per file). */
+export async function downloadFile(spec: FileSpec, mirrors: MirrorSet, part: string, o: DownloadOptions, partSize?: number): Promise<Downloaded> {
   const failures = new Map<string, MirrorFailure>();
   const dropped = new Set<string>();
-  const initial = await sizeOf(part);
+  const initial = partSize ?? (await sizeOf(part));
+  let known: number | undefined = initial;
   for (let round = 0; round <= o.retries; round++) {
     const order = mirrorOrder(mirrors).filter((b) => !dropped.has(b));
     if (!order.length) break;
@@ -87,7 +89,11 @@ export async function downloadFile(spec: FileSpec, mirrors: MirrorSet, part: str
       const url = base + spec.location;
       for (let resumes = 0; ; resumes++) {
         try {
-          const size = await o.hosts.run(url, () => attempt(url, spec, mirrors, part, o));
+          const size = await o.hosts.run(url, () => {
+            const k = known;
+            known = undefined; // after any attempt the file may have changed: stat again
+            return attempt(url, spec, mirrors, part, o, k);
+          });
           return { ...size, url, resumedFrom: initial };
         } catch (err) {
           if (o.signal?.aborted) throw o.signal.reason ?? err;
@@ -135,8 +141,8 @@ function describe(err: unknown): string {
   return e?.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : (e?.message ?? String(err));
 }
 
-async function attempt(url: string, spec: FileSpec, mirrors: MirrorSet, part: string, o: DownloadOptions): Promise<{ sha256: string; size: number }> {
-  let offset = await sizeOf(part);
+async function attempt(url: string, spec: FileSpec, mirrors: MirrorSet, part: string, o: DownloadOptions, knownSize?: number): Promise<{ sha256: string; size: number }> {
+  let offset = knownSize ?? (await sizeOf(part));
   if (spec.size !== undefined && offset > spec.size) {
     await restart(part, offset, o);
     offset = 0;

@@ -22,6 +22,12 @@ export interface HttpSettings {
   /** Parallel connections per host. */
   perHost: number;
   userAgent: string;
+  /**
+   * 'node': node's http(s).request on the same agents, for packages (measured: got builds and
+   * merges an Options object per request, ~1.5 ms CPU each, which dominates a run of many
+   * small RPMs on a busy machine). 'got': got 14 for every request. Unknown values throw.
+   */
+  transport: 'node' | 'got';
 }
 
 export const DEFAULT_HTTP: HttpSettings = {
@@ -31,6 +37,7 @@ export const DEFAULT_HTTP: HttpSettings = {
   lowSpeedWindowMs: 30_000,
   perHost: 6,
   userAgent: 'vzbuild',
+  transport: 'node',
 };
 
 /** TLS material for one repo (yum/dnf's sslcacert, sslclientcert, sslclientkey, sslverify). */
@@ -99,6 +106,8 @@ export class HttpClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported URL scheme ${url.protocol}`);
     const [ca, cert, key] = await Promise.all([this.readPem(o.tls?.sslcacert), this.readPem(o.tls?.sslclientcert), this.readPem(o.tls?.sslclientkey)]);
     const s = this.settings;
+    if (s.transport === 'node') return this.openNode(url, href, o, { ca, cert, key });
+    if (s.transport !== 'got') throw new Error(`unknown HTTP transport "${String(s.transport)}"`);
     const got = await loadGot();
     const stream = got.stream(url, {
       agent: this.agentsFor(url),
@@ -118,6 +127,37 @@ export class HttpClient {
         stream.off('error', onError);
         resolve({ url: href, status: res.statusCode ?? 0, headers: res.headers, body: stream });
       });
+    });
+  }
+
+  private openNode(url: URL, href: string, o: OpenOptions, pem: { ca?: Buffer; cert?: Buffer; key?: Buffer }): Promise<HttpResponse> {
+    const s = this.settings;
+    const agents = this.agentsFor(url);
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(url, {
+        agent: (secure ? agents.https : agents.http) as http.Agent,
+        headers: { 'user-agent': s.userAgent, ...(o.offset ? { range: `bytes=${o.offset}-` } : {}) },
+        ...(secure ? { ca: pem.ca, cert: pem.cert, key: pem.key, rejectUnauthorized: o.tls?.sslverify ?? true } : {}),
+        signal: o.signal,
+      });
+      // Until the response starts: connect (+TLS) and the server's first byte.
+      const waiting = setTimeout(() => req.destroy(timeoutError(`no response within ${s.connectTimeoutMs + s.idleTimeoutMs} ms`)), s.connectTimeoutMs + s.idleTimeoutMs);
+      // Afterwards: socket inactivity (a stalled transfer).
+      req.setTimeout(s.idleTimeoutMs, () => req.destroy(timeoutError(`no data for ${s.idleTimeoutMs} ms`)));
+      req.once('error', (err) => {
+        clearTimeout(waiting);
+        reject(err);
+      });
+      req.once('response', (res) => {
+        clearTimeout(waiting);
+        // From here on a failure of the request (reset, timeout) is a failure of the body.
+        req.removeAllListeners('error');
+        req.on('error', (err) => res.destroy(err));
+        res.once('aborted', () => res.destroy(Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })));
+        resolve({ url: href, status: res.statusCode ?? 0, headers: res.headers, body: res });
+      });
+      req.end();
     });
   }
 
@@ -164,6 +204,10 @@ export function guardLowSpeed(body: Readable, s: Pick<HttpSettings, 'minRate' | 
   }, s.lowSpeedWindowMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+function timeoutError(msg: string): Error {
+  return Object.assign(new Error(`timed out (${msg})`), { code: 'ETIMEDOUT' });
 }
 
 export class SlowTransferError extends Error {

@@ -146,8 +146,8 @@ async function fetchOne(
       await checker.check(p, hit.path, hit.sha256);
       return { pkg: { nevra, path: hit.path, sha256: hit.sha256, size: p.size, fromCache: true }, resumed: 0 };
     }
-    const part = await claimPartial(cache, key);
-    const d = await downloadFile({ subject: nevra, location: p.location, size: p.size, checksum: key }, mirrors, part, dopts).catch(async (err) => {
+    const { path: part, size: partSize } = await claimPartial(cache, key);
+    const d = await downloadFile({ subject: nevra, location: p.location, size: p.size, checksum: key }, mirrors, part, dopts, partSize).catch(async (err) => {
       // Keep a partial file for the next run to resume, unless there is nothing in it.
       if ((await stat(part).catch(() => undefined))?.size === 0) await discardPartial(part);
       throw err;

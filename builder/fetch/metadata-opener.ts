@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { Ctx } from '../context.js';
+import { BuilderError } from '../errors.js';
 import type { RecipeRepo } from '../model/recipe.js';
 import { DownloadError, type MirrorFailure } from './errors.js';
 import { HttpClient, type HttpResponse } from './http.js';
@@ -31,8 +32,14 @@ export function metadataOpener(repo: RecipeRepo, ctx: Ctx, opts: MetadataOpenerO
 
   const open = async (href: string): Promise<Readable> => {
     const m = await getMirrors();
-    if (/^[a-z]+:\/\//.test(href)) return streamWithFailover([href], http, m, ctx, href);
+    // hrefs come from (possibly hostile) metadata: an absolute one may only point at http(s),
+    // never at a local file, and a relative one may not climb out of the repo.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(href)) {
+      if (!/^https?:\/\//i.test(href)) throw new BuilderError('E_UNSAFE_PATH', `repo ${repo.id}: metadata href "${href}" is not an http(s) URL`);
+      return streamWithFailover([href], http, m, ctx, href);
+    }
     const rel = href.replace(/^\/+/, '');
+    if (rel.split('/').includes('..')) throw new BuilderError('E_UNSAFE_PATH', `repo ${repo.id}: metadata href "${href}" escapes the repository`);
     if (rel === 'repodata/repomd.xml') return Readable.from([await openRepomd(rel, http, m, repo, ctx)]);
     return streamWithFailover(mirrorOrder(m).map((b) => b + rel), http, m, ctx, `repo ${repo.id}: ${rel}`);
   };

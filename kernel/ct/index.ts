@@ -8,7 +8,7 @@ import { cacheLayout } from '../../cache/layout.js';
 import { ValidationError } from '../../builder/errors.js';
 import type { Logger } from '../../builder/context.js';
 import { CtError } from '../errors.js';
-import { LxcDriver } from '../lxc/driver.js';
+import { LxcDriver, runningLxcNames } from '../lxc/driver.js';
 import { OpenVzDriver, readVzConfFile } from '../openvz/driver.js';
 import { ctPaths, parseVzConf, type VzConf } from '../openvz/vz-conf.js';
 import { createArea, destroyArea, mountArea, type PrivateArea } from '../private/areas.js';
@@ -159,6 +159,8 @@ export async function createCt(input: CreateCtInput, env: CtEnv): Promise<Create
     const compat = checkCompat(await inspectTemplateTree(area.root), probe, 'lxc');
     if (!compat.ok && !input.force) throw refuse(input.ctid, compat);
     for (const p of compat.problems) env.log.warn(`--force: deploying anyway: ${p}`);
+    if (ubc.DISKSPACE || ubc.DISKINODES)
+      env.log.warn(`DISKSPACE/DISKINODES are not enforced for LXC containers yet (vzquota exists only on OpenVZ; project quotas are not applied by vzbuild)`);
     const record: CtRecord = {
       version: 1, ctid: input.ctid, driver: 'lxc', private: mode, hostname, template: { path: cache, key },
       root: area.root, privateDir: area.privateDir, ...(area.lower ? { lower: area.lower } : {}),
@@ -176,13 +178,21 @@ export async function createCt(input: CreateCtInput, env: CtEnv): Promise<Create
 
 /** Freeze every running LXC CT (other than `self`) whose hardlink tree is `lower`; returns the thaw. */
 async function freezeSharing(lower: string, self: string, env: CtEnv): Promise<() => Promise<void>> {
+  const sharing = (await listRecords(env.cacheDir)).filter((r) => r.ctid !== self && r.lower === lower && r.driver === 'lxc');
+  if (!sharing.length) return async () => {};
+  // One lxc-ls for all of them instead of an lxc-info per sibling.
+  const running = new Set(await runningLxcNames(cacheLayout(env.cacheDir).containers));
   const frozen: Array<[HostDriver, CtRecord]> = [];
-  for (const r of await listRecords(env.cacheDir)) {
-    if (r.ctid === self || r.lower !== lower || r.driver !== 'lxc') continue;
-    const d = await driverFor(r, env);
-    if ((await d.status(r)).state !== 'running') continue;
-    await d.freeze?.(r);
-    frozen.push([d, r]);
+  try {
+    for (const r of sharing) {
+      if (!running.has(r.ctid)) continue;
+      const d = await driverFor(r, env);
+      await d.freeze?.(r);
+      frozen.push([d, r]);
+    }
+  } catch (err) {
+    for (const [d, r] of frozen) await d.unfreeze?.(r);
+    throw err;
   }
   return async () => {
     for (const [d, r] of frozen) await d.unfreeze?.(r);

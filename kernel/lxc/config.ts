@@ -53,6 +53,7 @@ export const lxcArgv = {
   info: (name: string, lxcpath: string) => ['lxc-info', '-n', name, '-P', lxcpath],
   freeze: (name: string, lxcpath: string) => ['lxc-freeze', '-n', name, '-P', lxcpath],
   unfreeze: (name: string, lxcpath: string) => ['lxc-unfreeze', '-n', name, '-P', lxcpath],
+  lsRunning: (lxcpath: string) => ['lxc-ls', '-P', lxcpath, '--running', '-1'],
 };
 
 export interface LxcInfo {

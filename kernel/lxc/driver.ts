@@ -87,3 +87,9 @@ export class LxcDriver implements HostDriver {
     await exec(lxcArgv.unfreeze(name, path));
   }
 }
+
+/** Names of the running containers under an lxcpath (one `lxc-ls`). */
+export async function runningLxcNames(lxcpath: string): Promise<string[]> {
+  const r = await exec(lxcArgv.lsRunning(lxcpath));
+  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+}

@@ -34,14 +34,15 @@ export async function unpackedSize(cache: string): Promise<number> {
   const st = await stat(cache);
   if (cache.endsWith('.tar')) return st.size;
   if ((cache.endsWith('.gz') || cache.endsWith('.tgz')) && st.size < 2 ** 32) {
-    // ISIZE is the size mod 2^32: trustworthy only when the data can't have wrapped
-    // (deflate compresses at most ~1032:1, so small files can still wrap; cap the ratio).
+    // The gzip trailer's ISIZE is the size mod 2^32 — what `gzip -l` (and so vps-create)
+    // reports. It under-reports trees over 4 GiB; a value below the compressed size proves a
+    // wrap, and then we count with tar instead.
     const fh = await open(cache, 'r');
     try {
       const b = Buffer.alloc(4);
       await fh.read(b, 0, 4, st.size - 4);
       const isize = b.readUInt32LE(0);
-      if (isize >= st.size && st.size * 1032 < 2 ** 32) return isize;
+      if (isize >= st.size) return isize;
     } finally {
       await fh.close();
     }

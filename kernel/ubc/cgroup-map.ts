@@ -147,6 +147,10 @@ export function mapUbcToCgroups(ubc: UbcSet, mode: CgroupMode, opts: { pageSize?
     if (di) used.add('DISKINODES');
   }
 
+  if (ubc.PHYSPAGES && phys === undefined) {
+    m.unmapped.push({ param: 'PHYSPAGES', reason: 'accounting only here (limit unlimited): nothing to set' });
+    used.add('PHYSPAGES');
+  }
   for (const n of UBC_NAMES) {
     if (!ubc[n] || used.has(n) || m.unmapped.some((u) => u.param === n)) continue;
     m.unmapped.push({ param: n, reason: NO_EQUIVALENT[n] ?? 'no mainline equivalent' });

@@ -3,7 +3,7 @@
 // rpm's view of a finished root.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCtx, type Ctx, type Logger } from '../../builder/context.js';
 import type { Lockfile } from '../../builder/model/lockfile.js';
@@ -59,8 +59,9 @@ export function testCtx(cacheDir: string, logs: string[] = []): Ctx {
   return makeCtx({ settings: resolveSettings({ cacheDir }, {}), log });
 }
 
-/** Record the packages in the root's rpmdb with the real rpm (stand-in until our rpmdb writer lands). */
+/** Record the packages in the root's rpmdb with the real rpm, unless our rpmdb writer already did (it does for sqlite targets). */
 export function rpmJustDb(root: string, paths: string[]): void {
+  if (existsSync(join(root, 'var/lib/rpm/rpmdb.sqlite'))) return;
   execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-i', '--justdb', '--replacefiles', '--nodeps', '--noscripts', '--notriggers', '--nosignature', '--nodigest', '--ignorearch', '--ignoreos', ...paths], { stdio: 'pipe' });
 }
 

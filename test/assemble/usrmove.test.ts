@@ -1,7 +1,8 @@
 // A usrmove-era install: filesystem owns /bin → usr/bin and /lib64 → usr/lib64 and makes
 // them in a Lua %pretrans before anything is unpacked; libgcc, ordered before filesystem
 // (it requires nothing), ships /lib64/libgcc_s.so.1, which must land in /usr/lib64.
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleRoot, type AssembleOutput } from '../../builder/assemble/index.js';
@@ -45,7 +46,21 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'bwrap', 'busybox'))('usrmove: filesys
         extra: '%post -p /bin/sh\necho "post $1" > /usr/post-ran\n',
       }),
       // needed by two packages, libgcc sorts before filesystem (needed by one), as in real distros
-      buildRpm(work, { name: 'glibc', requires: ['libgcc'], files: [{ path: '/usr/share/glibc' }] }),
+      buildRpm(work, {
+        name: 'glibc',
+        requires: ['libgcc'],
+        files: [{ path: '/usr/share/glibc' }],
+        // a package trigger on bash and ldconfig-style file triggers, run under /bin/sh
+        extra: [
+          '%triggerin -- bash',
+          'echo "triggerin $1 $2" >> /usr/share/trig',
+          '%filetriggerin -- /usr/lib64',
+          'sort > /usr/share/filetrig-$1',
+          '%transfiletriggerin -P 2000000 -- /lib64 /usr/lib64 /usr/bin',
+          'sort > /usr/share/transfiletrig',
+          '',
+        ].join('\n'),
+      }),
     ];
     out = await assembleRoot({ ...inputFromRpms(paths), root: join(tmp.path, 'root') }, testCtx(join(tmp.path, 'cache')));
   }, 300_000);
@@ -60,11 +75,23 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'bwrap', 'busybox'))('usrmove: filesys
   });
 
   it('runs %post under /bin/sh with $1 = 1', () => {
-    expect(out.scriptletResults.map((r) => [r.kind, r.ok])).toEqual([
+    expect(out.scriptletResults.filter((r) => r.kind === 'pretrans' || r.kind === 'post').map((r) => [r.kind, r.ok])).toEqual([
       ['pretrans', true],
       ['post', true],
     ]);
+    expect(out.scriptletResults.filter((r) => !r.ok)).toEqual([]);
     expect(readFileSync(join(out.root, 'usr/post-ran'), 'utf8')).toBe('post 1\n');
+  });
+
+  it('fires triggers and file triggers as the real rpm does', () => {
+    const rpmRoot = join(tmp.path, 'rpm-root');
+    execFileSync('rpm', ['--root', rpmRoot, '--dbpath', '/var/lib/rpm', '-i', '--nodeps', '--nosignature', '--nodigest', ...paths], { stdio: 'pipe' });
+    for (const f of ['usr/share/trig', 'usr/share/transfiletrig', 'usr/post-ran']) {
+      expect(readFileSync(join(out.root, f), 'utf8'), f).toBe(readFileSync(join(rpmRoot, f), 'utf8'));
+    }
+    expect(readdirSync(join(out.root, 'usr/share')).filter((n) => n.startsWith('filetrig')).sort()).toEqual(
+      readdirSync(join(rpmRoot, 'usr/share')).filter((n) => n.startsWith('filetrig')).sort(),
+    );
   });
 
   it('rpm -qa lists the lock and -Va is clean', () => {

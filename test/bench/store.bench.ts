@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkoutTree, openStore, type TreeEntry } from '../../cache/index.js';
+import { packTemplate } from '../../builder/pack/index.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -47,10 +48,6 @@ function treeBytes(dir: string): number {
   return Number(execFileSync('du', ['-sb', '--apparent-size', dir], { encoding: 'utf8' }).split('\t')[0]);
 }
 
-function diskBytes(dir: string): number {
-  return Number(execFileSync('du', ['-sB1', dir], { encoding: 'utf8' }).split('\t')[0]);
-}
-
 /** Import a directory tree into the store: the entries a checkout needs. */
 async function importTree(storeDir: string, src: string): Promise<TreeEntry[]> {
   const store = await openStore(storeDir);
@@ -85,6 +82,11 @@ async function phase(): Promise<void> {
   if (what === 'import') {
     const entries = await importTree(storeDir, a);
     writeFileSync(b, JSON.stringify(entries));
+  } else if (what === 'pack') {
+    const t1 = performance.now();
+    await packTemplate(a, { name: 'bench', formats: ['tar.zst'], outputDir: b, sourceDateEpoch: 1_700_000_000, toolVersion: 'bench' });
+    process.stdout.write(JSON.stringify({ ms: performance.now() - t1 }) + '\n');
+    return;
   } else if (what === 'checkout') {
     const entries = JSON.parse(readFileSync(a, 'utf8')) as TreeEntry[];
     const store = await openStore(storeDir);
@@ -131,11 +133,11 @@ async function main(): Promise<void> {
     console.log(`tree A: ${files} files + ${files / 20} symlinks, ${(treeBytes(A) / 1048576).toFixed(0)} MiB; tree B overlaps A`);
 
     const imp = run([...node, 'import', store, A, entriesA], true);
-    const storedA = diskBytes(objects);
+    const storedA = treeBytes(objects);
     const impAgain = run([...node, 'import', store, A, entriesA], true);
-    const storedA2 = diskBytes(objects);
+    const storedA2 = treeBytes(objects);
     run([...node, 'import', store, B, entriesB], true);
-    const storedAB = diskBytes(objects);
+    const storedAB = treeBytes(objects);
 
     const results: [string, Run][] = [];
     const fresh = (n: string) => {
@@ -154,11 +156,14 @@ async function main(): Promise<void> {
     for (const [n, r] of results) console.log(`  ${n.padEnd(30)} ${r.ms.toFixed(0).padStart(7)} ms ${r.rssMiB.toFixed(0).padStart(7)} MiB   ${(r.ms / base.ms).toFixed(2)}×`);
     const tarx = results.find(([n]) => n === 'tar -x')![1];
     console.log(`  hardlink checkout vs tar -x: ${(results[0][1].ms / tarx.ms).toFixed(2)}×`);
+    const pack = run([...node, 'pack', store, A, join(work, 'packed')], true);
+    const peer = run(['sh', '-c', `tar --sort=name --numeric-owner -C ${A} -cf - . | zstd -q -T0 -12 -o ${join(work, 'peer.tar.zst')}`]);
+    console.log(`\npack tree A to .tar.zst (level 12):  vzbuild ${pack.ms.toFixed(0)} ms, ${pack.rssMiB.toFixed(0)} MiB | tar --sort=name | zstd -T0 ${peer.ms.toFixed(0)} ms | ${(pack.ms / peer.ms).toFixed(2)}×`);
     console.log(`\nimport of tree A into an empty store: ${imp.ms.toFixed(0)} ms, peak RSS ${imp.rssMiB.toFixed(0)} MiB (${(imp.ms / base.ms).toFixed(2)}× cp -a)`);
     console.log(`re-import of A (all objects present): ${impAgain.ms.toFixed(0)} ms; store grew by ${storedA2 - storedA} bytes`);
     const a = treeBytes(A);
     const b = treeBytes(B);
-    console.log(`\nbytes: tree A ${(a / 1048576).toFixed(1)} MiB + tree B ${(b / 1048576).toFixed(1)} MiB = ${((a + b) / 1048576).toFixed(1)} MiB; store holds ${(storedAB / 1048576).toFixed(1)} MiB on disk (${(storedAB / (a + b)).toFixed(2)}× of both trees)`);
+    console.log(`\nbytes: tree A ${(a / 1048576).toFixed(1)} MiB + tree B ${(b / 1048576).toFixed(1)} MiB = ${((a + b) / 1048576).toFixed(1)} MiB; store holds ${(storedAB / 1048576).toFixed(1)} MiB (${(storedAB / (a + b)).toFixed(2)}× of both trees)`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -4,7 +4,9 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runCli } from '../../builder/cli/main.js';
 import { BIN, tempDir, tools } from '../helpers/env.js';
 import { serveRepo, type RepoServer } from '../helpers/http-server.js';
 import { lockFromRepo, makeRepo } from './fixture.js';
@@ -45,6 +47,21 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('vzbuild fetch', () => {
     expect(r.stdout).toMatch(new RegExp(`${n} packages: ${n} downloaded .*, 0 from cache`));
     const warm = await run(BIN, ['--cache-dir', cache, 'fetch', lockPath, '--offline']);
     expect(warm.stdout).toMatch(new RegExp(`${n} packages: 0 downloaded .*, ${n} from cache`));
+  });
+
+  it('draws a progress bar (files, bytes, rate, ETA) on a TTY', async () => {
+    const capture = () => {
+      const s = Object.assign(new PassThrough(), { isTTY: true, text: '' });
+      s.on('data', (d) => (s.text += d));
+      return s;
+    };
+    const stdout = capture();
+    const stderr = capture();
+    const code = await runCli(['node', 'vzbuild', '--cache-dir', join(tmp.path, 'c3'), 'fetch', lockPath], { stdout, stderr, env: {}, cwd: tmp.path });
+    expect(code).toBe(0);
+    expect(stderr.text).toMatch(new RegExp(`\\r\\x1b\\[K\\[#{24}\\] ${n}/${n} files  \\d+\\.\\d MiB/\\d+\\.\\d MiB  \\d+\\.\\d MiB/s  ETA 0 s`));
+    expect(stderr.text).not.toMatch(/fetched /); // per-file lines are for logs, not terminals
+    expect(stdout.text).toMatch(new RegExp(`${n} packages: ${n} downloaded`));
   });
 
   it('--json prints the result document and JSON progress events', async () => {

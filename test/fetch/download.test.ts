@@ -102,6 +102,19 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('fetch from misbehaving mirr
     });
   }
 
+  it('the got transport survives the same faults (503 failover, reset + resume)', async () => {
+    const big = lock.packages.reduce((x, y) => (y.size > x.size ? y : x));
+    const other = lock.packages[2];
+    a.fault({ match: big.location, fault: 'reset', times: 1 });
+    a.fault({ match: other.location, fault: '503' });
+    const cache = newCache();
+    const r = await fetchLock({ ...lock, packages: [big, other] }, repos(), testCtx(cache), { http: { ...FAST_HTTP, transport: 'got' }, retries: 0 });
+    expect(r.stats.downloaded).toBe(2);
+    expect(pkgRequests(a).filter((q) => q.path.includes(big.location)).map((q) => q.status)).toEqual([200, 206]);
+    expect(pkgRequests(b).map((q) => q.path)).toEqual(['/' + other.location]);
+    expect(assertCacheVerified(cache)).toBe(2);
+  });
+
   it('restarts from 0 when a resumed request ignores Range', async () => {
     const victim = lock.packages.reduce((x, y) => (y.size > x.size ? y : x));
     a.fault({ match: victim.location, fault: 'reset', times: 1 });

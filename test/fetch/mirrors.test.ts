@@ -129,6 +129,9 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('mirrors over HTTP', () => {
     a.fault({ match: 'primary', fault: '404' });
     b.fault({ match: 'primary', fault: '404' });
     await expect(open(primary)).rejects.toThrow(/download failed from every mirror tried:\n  http:\/\/127\.0\.0\.1:\d+\/repodata\/.*primary\.xml\.gz: HTTP 404\n  http/);
+    // hrefs from metadata cannot reach local files or climb out of the repo.
+    await expect(open('file:///etc/passwd')).rejects.toThrow(/E?metadata href "file:\/\/\/etc\/passwd" is not an http\(s\) URL/);
+    await expect(open('repodata/../../etc/passwd')).rejects.toThrow(/escapes the repository/);
   });
 
   it.skipIf(!tools('gpg', 'gpgconf'))('repo_gpgcheck verifies repomd.xml.asc against the pinned key', async () => {

@@ -38,7 +38,7 @@ describe.skipIf(!canRun)('deploying a template with LXC', () => {
     for (const m of ['o', 'c', 'h', 'x', 'f', 'cli']) await run('lxc-stop', ['-n', id(m), '-P', join(env.cacheDir, 'containers'), '-k']).catch(() => undefined);
     // The hardlink tree's shared files are immutable by design; lift that to clean up.
     const trees = join(env.cacheDir, 'containers/.trees');
-    if (existsSync(trees)) await run('chattr', ['-R', '-i', trees]).catch(() => undefined);
+    if (existsSync(trees)) await run('find', [trees, '-type', 'f', '-exec', 'chattr', '-i', '{}', '+']).catch(() => undefined);
     t.cleanup();
   });
 

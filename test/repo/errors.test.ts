@@ -123,6 +123,26 @@ describe('broken metadata', () => {
     expect(err.message).toContain('repodata/repomd.xml: file not found');
   });
 
+  it('a lockfile\'s repomd checksum must match (expectRepomd)', async () => {
+    const dir = tmp();
+    writeRepo(dir, [{ type: 'primary', name: 'p-primary.xml.gz', content: twoPackages, compress: 'gzip' }]);
+    const meta = await loadRepo({ id: 'ok', open: localOpener(dir) });
+    await expect(loadRepo({ id: 'ok', open: localOpener(dir), expectRepomd: meta.repomdChecksum })).resolves.toMatchObject({ repomdChecksum: meta.repomdChecksum });
+    await expect(loadRepo({ id: 'locked', open: localOpener(dir), expectRepomd: 'sha256:' + '0'.repeat(64) })).rejects.toMatchObject({
+      code: 'E_METADATA_CHECKSUM',
+      message: `repo locked: repodata/repomd.xml: checksum mismatch: expected sha256:${'0'.repeat(64)}, got ${meta.repomdChecksum}`,
+    });
+  });
+
+  it('stops when aborted', async () => {
+    const dir = tmp();
+    writeRepo(dir, [{ type: 'primary', name: 'p-primary.xml.gz', content: twoPackages, compress: 'gzip' }]);
+    const ac = new AbortController();
+    ac.abort();
+    const log = { debug() {}, info() {}, warn() {}, error() {} };
+    await expect(loadRepo({ id: 'ok', open: localOpener(dir) }, { log, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   it('repomd.xml without a primary record', async () => {
     const dir = tmp();
     writeRepo(dir, [{ type: 'other', name: 'o-other.xml', content: '<otherdata/>' }]);

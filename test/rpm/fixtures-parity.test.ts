@@ -71,6 +71,19 @@ describe.skipIf(!tools('rpm', 'rpm2cpio', 'cpio'))('fixture RPMs match the real 
     expect(list.every((r) => r.payloadVerified)).toBe(true);
   });
 
+  it('text output reads like rpm -qpi --scripts -l', () => {
+    const rpm = RPMS.find((p) => p.includes('centos-release-7'))!;
+    const res = spawnSync(BIN, ['inspect', rpm], { encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^Name {8}: centos-release\nEpoch {7}: \(none\)\nVersion {5}: 7\n/);
+    expect(res.stdout).toContain('Signature   : rsaheader, pgp, sha1, md5');
+    const files = execFileSync('rpm', ['-qpl', rpm], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(res.stdout.endsWith(files)).toBe(true);
+    const bad = spawnSync(BIN, ['inspect', '/etc/hostname'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/E_RPM_FORMAT: \/etc\/hostname: (not an RPM package|truncated in the lead)/);
+  });
+
   for (const rpm of RPMS) {
     const name = rpm.slice(FIXTURES.length + 1);
     it(`${name}: header matches rpm -qp --qf`, () => {

@@ -114,6 +114,46 @@ describe.skipIf(!tools('rpm', 'rpm2cpio', 'cpio', 'zstd', 'xz', 'bzip2'))('write
     ]);
   });
 
+  for (const strippedCpio of [false, true]) {
+    it(`real rpm installs it and rpm -V passes (${strippedCpio ? 'stripped 07070X' : 'newc'} cpio, hard links, symlinks, empty files)`, async () => {
+      const out = join(tmp.path, `install-${strippedCpio}.rpm`);
+      const root = join(tmp.path, `root-${strippedCpio}`);
+      mkdirSync(root);
+      await writeRpm(
+        {
+          name: 'inst',
+          version: '1',
+          release: '1',
+          arch: 'x86_64',
+          strippedCpio,
+          compression: 'zstd',
+          files: [
+            { path: '/opt/s', type: 'dir' },
+            { path: '/opt/s/a', content: 'hello world\n', mode: 0o755 },
+            { path: '/opt/s/b', type: 'hardlink', target: '/opt/s/a' },
+            { path: '/opt/s/c', target: 'a' },
+            { path: '/opt/s/d', content: Buffer.alloc(70_000, 3) },
+            { path: '/opt/s/e', content: '' },
+            { path: '/opt/s/f.conf', content: 'k=v\n', config: true, mode: 0o600 },
+          ],
+        },
+        out,
+      );
+      const rpmArgs = ['--root', root, '--dbpath', '/var/lib/rpm'];
+      execFileSync('rpm', ['-i', ...rpmArgs, '--nodeps', '--noscripts', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(execFileSync('rpm', ['-V', ...rpmArgs, 'inst'], { encoding: 'utf8' })).toBe('');
+      const tree = await describeTree(join(root, 'opt/s'));
+      expect(tree.map((e) => [e.path, e.type, e.mode, e.size, e.nlink, e.target])).toEqual([
+        ['a', 'file', 0o755, 12, 2, undefined],
+        ['b', 'file', 0o755, 12, 2, undefined],
+        ['c', 'symlink', 0, undefined, undefined, 'a'],
+        ['d', 'file', 0o644, 70_000, 1, undefined],
+        ['e', 'file', 0o644, 0, 1, undefined],
+        ['f.conf', 'file', 0o600, 4, 1, undefined],
+      ]);
+    });
+  }
+
   it('writes hostile packages as described (symlink to /, then a file through it; ".." names)', async () => {
     const out = join(tmp.path, 'evil.rpm');
     await writeRpm(

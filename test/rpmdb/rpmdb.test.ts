@@ -140,6 +140,7 @@ describe.skipIf(!have)('writeRpmdb against rpm', () => {
     expect(res.files).toEqual(['Packages', ...INDEXES.map((d) => d.name)]);
     const dir = join(root, 'var/lib/rpm');
     expect(execFileSync('file', ['-b', join(dir, 'Packages')], { encoding: 'utf8' })).toMatch(/Berkeley DB \(Hash, version 9, native byte-order\)/);
+    expect(execFileSync('file', ['-b', join(dir, 'Name')], { encoding: 'utf8' })).toMatch(/Berkeley DB \(Btree, version 9, native byte-order\)/);
     expect(bdbRows(dir)).toEqual(sqliteRows(join(realRoot, 'var/lib/rpm/rpmdb.sqlite')));
     // Key 0 of Packages holds the largest header instance (rpm's pkgInstance).
     const dumpLines = execFileSync('db5.3_dump', [join(dir, 'Packages')], { encoding: 'utf8' }).split('\n');
@@ -252,5 +253,19 @@ describe.skipIf(!have)('writeRpmdb on the RHEL 6 @core stub packages', () => {
     expect(bRows).toEqual(realRows);
     expect(rpm(bdb, ['-qa'], true).split('\n').filter(Boolean).length).toBe(files.length);
     expect(rpm(bdb, ['-qf', '/usr/bin/yum'], true)).toBe('yum-3.2.29-30.el6.noarch\n');
+  });
+});
+
+describe('writeRpmdb inputs', () => {
+  it('takes plain Uint8Array blobs as well as Buffers', () => {
+    const blob = encodeHeader([
+      { tag: Tag.NAME, type: TagType.STRING, value: 'u8' },
+      { tag: Tag.VERSION, type: TagType.STRING, value: '1' },
+      { tag: Tag.RELEASE, type: TagType.STRING, value: '1' },
+    ]);
+    const stamp = { installTime: 5, installTid: 5, installColor: 0 };
+    const u8 = new Uint8Array(blob.length + 4).subarray(2, blob.length + 2);
+    u8.set(blob);
+    expect(installedHeader(u8, undefined, stamp).blob.equals(installedHeader(blob, undefined, stamp).blob)).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acquireLock, checkoutTree, fsckStore, gcStore, openStore, pinTemplate, storePaths, unregisterRoot, type Store, type TreeEntry } from '../../cache/index.js';
+import { acquireStoreLock, checkoutTree, fsckStore, gcStore, openStore, pinTemplate, storePaths, unregisterRoot, type Store, type TreeEntry } from '../../cache/index.js';
 import { BIN, tempDir } from '../helpers/env.js';
 
 const T = 1_600_000_000;
@@ -22,6 +22,16 @@ async function pkg(tag: string, files: Record<string, string>): Promise<{ sha: s
   const sha = tag.repeat(64);
   await store.putPackageIndex(sha, entries);
   return { sha, entries };
+}
+
+/** Look an index up through a short-lived handle (a reader holds the store lock, gc waits). */
+async function indexed(sha: string) {
+  const s = await openStore(storeDir);
+  try {
+    return await s.getPackageIndex(sha);
+  } finally {
+    await s.close();
+  }
 }
 
 beforeEach(async () => {
@@ -45,13 +55,13 @@ describe('gc', () => {
 
     const dry = await gcStore(storeDir, { dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, indexes: { kept: 1, removed: 1 }, objects: { kept: 2, removed: 2 } });
-    expect(await store.getPackageIndex(b.sha)).toBeDefined();
+    expect(await indexed(b.sha)).toBeDefined();
 
     const r = await gcStore(storeDir);
     expect(r).toMatchObject({ indexes: { kept: 1, removed: 1 }, objects: { kept: 2, removed: 2 }, roots: { live: 1, removed: [] } });
     expect(r.bytesFreed).toBeGreaterThanOrEqual(20000);
-    expect(await store.getPackageIndex(b.sha)).toBeUndefined();
-    expect(await store.getPackageIndex(a.sha)).toBeDefined();
+    expect(await indexed(b.sha)).toBeUndefined();
+    expect(await indexed(a.sha)).toBeDefined();
 
     rmSync(co, { recursive: true });
     const r2 = await gcStore(storeDir, { keepIndexes: true });
@@ -62,7 +72,7 @@ describe('gc', () => {
     await unregisterRoot(store.rootsDir, 'tpl-centos-7-x86_64');
     const r3 = await gcStore(storeDir);
     expect(r3).toMatchObject({ indexes: { removed: 1 }, objects: { kept: 0, removed: 2 } });
-    expect(await store.getPackageIndex(a.sha)).toBeUndefined();
+    expect(await indexed(a.sha)).toBeUndefined();
   });
 
   it('waits for builds holding the store, and ignores holders that died', async () => {
@@ -74,10 +84,10 @@ describe('gc', () => {
     writeFileSync(join(storePaths(storeDir).locks, `shared.${dead}.abc`), '');
     await expect(gcStore(storeDir, { lockTimeoutMs: 300 })).resolves.toBeDefined();
     // And a build waits for gc rather than racing it.
-    const ex = await acquireLock(storePaths(storeDir).locks, 'exclusive');
-    await expect(acquireLock(storePaths(storeDir).locks, 'shared', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'E_STORE_BUSY' });
+    const ex = await acquireStoreLock(storePaths(storeDir).locks, 'exclusive');
+    await expect(acquireStoreLock(storePaths(storeDir).locks, 'shared', { timeoutMs: 300 })).rejects.toMatchObject({ code: 'E_STORE_BUSY' });
     await ex.release();
-    await (await acquireLock(storePaths(storeDir).locks, 'shared')).release();
+    await (await acquireStoreLock(storePaths(storeDir).locks, 'shared')).release();
   });
 });
 

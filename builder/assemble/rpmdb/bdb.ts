@@ -2,10 +2,10 @@
 // libdb 5.3 those distros link, so the on-disk format is theirs by construction:
 //   Packages: hash, key = native-endian uint32 header number, data = header blob; key 0
 //             holds the largest instance number (pkgInstance in lib/backend/db3.c);
-//   indexes:  key = tag value bytes, data = the (hdrNum, tagNum) uint32 pairs, native
-//             endian, sorted — one record per key. Hash like rpm's default
-//             %_dbi_config, except Dirnames and Installtid which rpm keeps as btree
-//             (prefix and ordered lookups).
+//   indexes:  btree (what rpm ≥ 4.9 creates for every secondary index: `file` on a
+//             CentOS 7 /var/lib/rpm shows Packages as Hash and all others as Btree),
+//             key = tag value bytes, data = the (hdrNum, tagNum) uint32 pairs, native
+//             endian, sorted — one record per key.
 // libdb stamps each file with a random 20-byte file id; we overwrite it with one derived
 // from the file name, and clear the page slack libdb leaves uninitialised (bdb-scrub.ts),
 // so two builds are byte-identical.
@@ -19,7 +19,6 @@ import { scrubBdb } from './bdb-scrub.js';
 import { RpmdbError } from './errors.js';
 
 export const DB_LOAD = 'db5.3_load';
-const BTREE_INDEXES = new Set(['Dirnames', 'Installtid']);
 const PAGE_SIZE = 4096;
 const LOAD_PARALLEL = 4;
 
@@ -89,7 +88,7 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
       });
       pairs.push([key, data]);
     }
-    const text = dump(BTREE_INDEXES.has(def.name) ? 'btree' : 'hash', pairs);
+    const text = dump('btree', pairs);
     jobs.push(() => load(dir, def.name, text, signal));
     written.push(def.name);
   }

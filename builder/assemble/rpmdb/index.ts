@@ -22,10 +22,10 @@ export type RpmdbFormat = 'sqlite' | 'bdb';
 
 export interface RpmdbPackage {
   /** The package's main header as read from the .rpm (preamble/magic included or not). */
-  headerBlob: Buffer;
+  headerBlob: Buffer | Uint8Array;
   /** The package's signature header: rpm copies its digests/signatures (SIGMD5, SHA1HEADER,
    * RSAHEADER, SIGSIZE, ...) into the installed header; without it `rpm -V`/-qi lose them. */
-  signatureBlob?: Buffer;
+  signatureBlob?: Buffer | Uint8Array;
   /** For error messages (NEVRA or path). */
   subject?: string;
 }

@@ -45,7 +45,9 @@ const HEADER_SIGBASE = 256;
 const HEADER_TAGBASE = 1000;
 
 /** Parse a main or signature header given with or without its 8-byte magic. */
-export function parseStoredHeader(blob: Buffer, subject: string, what: string): Header {
+export function parseStoredHeader(bytes: Buffer | Uint8Array, subject: string, what: string): Header {
+  // Callers may hand plain Uint8Arrays (structured clones, other stages); view them as Buffers.
+  const blob = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const withMagic = blob.subarray(0, 3).equals(HEADER_MAGIC.subarray(0, 3)) ? blob : Buffer.concat([HEADER_MAGIC, blob]);
   return new Header(withMagic, subject, what);
 }
@@ -86,7 +88,7 @@ export function legacySigEntries(main: Header, sig: Header): HeaderInput[] {
  * The blob rpm writes to the Packages table/db for this package: no 8-byte magic, starting
  * with the index length. Returns it with the parsed installed header (for the indexes).
  */
-export function installedHeader(headerBlob: Buffer, signatureBlob: Buffer | undefined, stamp: InstallStamp, subject = 'package'): { blob: Buffer; header: Header } {
+export function installedHeader(headerBlob: Buffer | Uint8Array, signatureBlob: Buffer | Uint8Array | undefined, stamp: InstallStamp, subject = 'package'): { blob: Buffer; header: Header } {
   const main = parseStoredHeader(headerBlob, subject, 'header');
   if (main.regionTag !== HEADER_IMMUTABLE) throw new RpmdbError('E_RPMDB_HEADER', `${subject}: header has no immutable region (an rpm v3 package); refusing to install it into an rpmdb`);
   const name = main.getString(Tag.NAME);

@@ -1,0 +1,66 @@
+// Benchmark: build a template cache of the RHEL 6 @core stub closure (212 packages, dnf's
+// answer) with `vzbuild build` (resolve excluded: the lock is made first) and with
+// `dnf --installroot install` of the same NEVRAs + `tar --zstd`, same repo, same machine.
+// vzbuild cold = empty state dir (packages copied into the package cache, every payload
+// unpacked into the store); warm = the same state dir again with --force (store filled:
+// checkouts + scriptlets + pack only). Each side is a separate process timed by
+// /usr/bin/time (wall seconds, peak RSS of the process tree's largest member).
+// Run: npx tsx test/bench/assemble.bench.ts
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, tempDir } from '../helpers/env.js';
+import { rhel6CoreStubRepo } from '../helpers/stub-repo.js';
+
+interface Timed {
+  secs: number;
+  rssMiB: number;
+}
+
+function timed(argv: string[], env: NodeJS.ProcessEnv = process.env): Timed {
+  const out = join(tmp.path, 'time.out');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, ...argv], { encoding: 'utf8', env, maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`${argv.slice(0, 10).join(' ')} ... failed (${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
+  const [secs, kb] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { secs, rssMiB: kb / 1024 };
+}
+
+const tmp = tempDir('vzbuild-bench-asm-');
+try {
+  const repo = rhel6CoreStubRepo();
+  const state = join(tmp.path, 'state');
+  const recipe = join(tmp.path, 'rhel6-core.yaml');
+  writeFileSync(
+    recipe,
+    ['name: rhel6-core', 'distro: { id: rhel, release: "6", arch: x86_64 }', 'repos:', '  - id: r', `    baseurl: file://${repo}`, '    gpgcheck: false', 'packages: ["@core"]', 'weak_deps: false', 'rpmdb: bdb', 'output: { formats: [tar.zst] }', ''].join('\n'),
+  );
+  const lock = join(tmp.path, 'core.lock');
+  const vz = (...a: string[]) => [process.execPath, BIN, '--cache-dir', state, ...a];
+  execFileSync(vz('resolve', recipe, '-o', lock)[0], vz('resolve', recipe, '-o', lock).slice(1), { stdio: 'pipe' });
+  const nevras = (JSON.parse(readFileSync(lock, 'utf8')) as { packages: { name: string; epoch: number; version: string; release: string; arch: string }[] }).packages.map(
+    (p) => `${p.name}-${p.version}-${p.release}.${p.arch}`,
+  );
+  const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
+  const out = join(tmp.path, 'out');
+
+  const cold = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst'), env);
+  const warm = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst', '--force'), env);
+  const noop = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst'), env);
+
+  const dnfRoot = join(tmp.path, 'dnf-root');
+  const dnf = timed([
+    'sh', '-c',
+    'dnf -y -q --installroot="$1" --releasever=6 --setopt=reposdir=/dev/null --repofrompath=r,file://"$2" --nogpgcheck --setopt=install_weak_deps=False install $3 >/dev/null && tar --numeric-owner --xattrs --zstd -C "$1" -cf "$1.tar.zst" .',
+    'dnf-bench', dnfRoot, repo, nevras.join(' '),
+  ]);
+  rmSync(dnfRoot, { recursive: true, force: true });
+
+  const row = (name: string, t: Timed) => `${name.padEnd(34)} ${t.secs.toFixed(1).padStart(7)} s ${t.rssMiB.toFixed(0).padStart(6)} MiB   ${(t.secs / dnf.secs).toFixed(2)}x time  ${(t.rssMiB / dnf.rssMiB).toFixed(2)}x RSS`;
+  console.log(`RHEL 6 @core stub closure: ${nevras.length} packages (load avg ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+  console.log(row('dnf --installroot install + tar', dnf));
+  console.log(row('vzbuild build (cold: empty store)', cold));
+  console.log(row('vzbuild build --force (warm store)', warm));
+  console.log(row('vzbuild build (unchanged: no-op)', noop));
+} finally {
+  tmp.cleanup();
+}
