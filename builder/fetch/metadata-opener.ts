@@ -6,6 +6,7 @@
 // from the next mirror at the same offset, so the caller sees one unbroken stream.
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
 import { BuilderError } from '../errors.js';
 import type { RecipeRepo } from '../model/recipe.js';
@@ -16,6 +17,10 @@ import type { Metalink } from './metalink.js';
 import { fetchText, mirrorOrder, resolveMirrors, type MirrorSet } from './mirrors.js';
 
 const MAX_REPOMD = 16 << 20;
+/** Passes over the mirror list before giving up, as librepo retries a repo's mirrors: a
+ * transient 503 or reset on the only mirror must not fail a build. */
+const ROUNDS = 3;
+const backoff = (round: number, signal?: AbortSignal) => sleep(250 * 2 ** (round - 1), undefined, { signal });
 
 export type MetadataOpen = ((href: string) => Promise<Readable>) & { close(): void };
 
@@ -81,7 +86,9 @@ function matchesMetalink(buf: Buffer, ml: Metalink): string | undefined {
 async function openRepomd(rel: string, http: HttpClient, m: MirrorSet, repo: RecipeRepo, ctx: Ctx): Promise<Buffer> {
   const failures: MirrorFailure[] = [];
   const keys = repo.repoGpgcheck ? await loadRepoKeys(repo, http, ctx) : undefined;
-  for (const base of mirrorOrder(m)) {
+  for (let round = 0; round < ROUNDS; round++) {
+   if (round > 0) await backoff(round, ctx.signal);
+   for (const base of mirrorOrder(m)) {
     try {
       const res = await http.open(base + rel, { tls: m.tls, signal: ctx.signal });
       if (res.status !== 200) {
@@ -101,8 +108,9 @@ async function openRepomd(rel: string, http: HttpClient, m: MirrorSet, repo: Rec
     } catch (err) {
       if (ctx.signal?.aborted) throw err;
       m.penalty.set(base, (m.penalty.get(base) ?? 0) + 1);
-      failures.push({ url: base, reason: (err as Error).message, attempts: 1 });
+      failures.push({ url: base, reason: (err as Error).message, attempts: round + 1 });
     }
+   }
   }
   throw new DownloadError(`repo ${repo.id}: ${rel}`, failures);
 }
@@ -115,9 +123,11 @@ async function openRepomd(rel: string, http: HttpClient, m: MirrorSet, repo: Rec
 async function streamWithFailover(urls: string[], http: HttpClient, m: MirrorSet, ctx: Ctx, subject: string): Promise<Readable> {
   const failures: MirrorFailure[] = [];
   const next = async (offset: number, from: number): Promise<{ res: HttpResponse; skip: number; index: number; total?: number }> => {
-    for (let i = from; i < urls.length; i++) {
+    // Indexes past the end wrap around for another round over the mirrors (after a pause).
+    for (let i = from; i < urls.length * ROUNDS; i++) {
+      if (i > from && i % urls.length === 0) await backoff(i / urls.length, ctx.signal);
       try {
-        const res = await http.open(urls[i], { offset, tls: m.tls, signal: ctx.signal });
+        const res = await http.open(urls[i % urls.length], { offset, tls: m.tls, signal: ctx.signal });
         const len = res.headers['content-length'] === undefined ? undefined : Number(res.headers['content-length']);
         if (res.status === 200) return { res, skip: offset, index: i, total: len };
         if (res.status === 206 && offset > 0 && String(res.headers['content-range'] ?? '').startsWith(`bytes ${offset}-`)) {
@@ -127,7 +137,7 @@ async function streamWithFailover(urls: string[], http: HttpClient, m: MirrorSet
         throw new Error(`HTTP ${res.status}`);
       } catch (err) {
         if (ctx.signal?.aborted) throw err;
-        failures.push({ url: urls[i], reason: (err as Error).message, attempts: 1 });
+        failures.push({ url: urls[i % urls.length], reason: (err as Error).message, attempts: Math.floor(i / urls.length) + 1 });
       }
     }
     throw new DownloadError(subject, failures);
@@ -155,7 +165,7 @@ async function streamWithFailover(urls: string[], http: HttpClient, m: MirrorSet
         return;
       } catch (err) {
         if (ctx.signal?.aborted) throw err;
-        failures.push({ url: urls[cur.index], reason: (err as Error).message, attempts: 1 });
+        failures.push({ url: urls[cur.index % urls.length], reason: (err as Error).message, attempts: Math.floor(cur.index / urls.length) + 1 });
         cur = await next(offset, cur.index + 1);
       }
     }

@@ -1,8 +1,8 @@
 // Pipeline step: a recipe → its lockfile. Loads every enabled repo's metadata (repo
 // stage), applies module filtering and per-repo excludes, answers file dependencies from
 // filelists, then asks the resolver (pure) for dnf's package set and records it with the
-// repos' repomd checksums. Local (file://, plain path) repos open directly; remote repos
-// need an opener from the fetch stage.
+// repos' repomd checksums. Local (file://, plain path) repos open directly; remote ones
+// (http(s) baseurl, mirrorlist, metalink) through the fetch stage's mirror-failover opener.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import type { Ctx } from '../context.js';
 import { isErrno } from '../errors.js';
 import { writeFileAtomic } from '../lockfile/index.js';
 import { BuilderError } from '../errors.js';
+import { metadataOpener, type MetadataOpen } from '../fetch/metadata-opener.js';
 import type { LockedPackage, Lockfile } from '../model/lockfile.js';
 import { LOCKFILE_VERSION } from '../model/lockfile.js';
 import type { RepoPackage } from '../model/package.js';
@@ -23,7 +24,7 @@ import { matchesNevra, nevraPossibilities } from '../resolve/specs.js';
 export interface ResolveRecipeOptions {
   /** A (partial) lock whose packages are pinned: their names resolve to exactly these builds. */
   lock?: Lockfile;
-  /** How to read a repo's metadata; default: local paths and file:// URLs only. */
+  /** How to read a repo's metadata; default: local paths directly, remote repos over http(s) with mirror failover. */
   opener?: (repo: RecipeRepo) => MetadataOpener;
 }
 
@@ -34,12 +35,19 @@ export interface ResolveRecipeResult {
   modules: string[];
 }
 
-function defaultOpener(repo: RecipeRepo): MetadataOpener {
-  const url = repo.baseurl[0];
-  if (url && (url.startsWith('file:') || url.startsWith('/'))) return localOpener(url);
-  throw new BuilderError('E_NO_OPENER', `repo ${repo.id}: ${url ?? repo.mirrorlist ?? repo.metalink ?? '(no baseurl)'} is not a local repository`, {
-    hint: 'remote repos are read through the fetch stage (vzbuild build), or point baseurl at a local mirror',
-  });
+/** One opener per repo for the whole resolve (remote ones hold an HTTP client: close them). */
+function defaultOpeners(ctx: Ctx): { open: (repo: RecipeRepo) => MetadataOpener; close: () => void } {
+  const remote = new Map<string, MetadataOpen>();
+  return {
+    open(repo) {
+      const url = repo.baseurl[0];
+      if (url && (url.startsWith('file:') || url.startsWith('/'))) return localOpener(url);
+      let o = remote.get(repo.id);
+      if (!o) remote.set(repo.id, (o = metadataOpener(repo, ctx)));
+      return o;
+    },
+    close: () => remote.forEach((o) => o.close()),
+  };
 }
 
 /** dnf's module state from the recipe: "name:stream" enables a stream, "name" disables a module. */
@@ -112,7 +120,15 @@ async function readCached(file: string): Promise<ResolveRecipeResult | undefined
 export async function resolveRecipe(recipe: Recipe, ctx: Ctx, opts: ResolveRecipeOptions = {}): Promise<ResolveRecipeResult> {
   const repos = recipe.repos.filter((r) => r.enabled);
   if (!repos.length) throw new BuilderError('E_INVALID', `recipe ${recipe.file} has no enabled repos`);
-  const open = opts.opener ?? defaultOpener;
+  const openers = opts.opener ? undefined : defaultOpeners(ctx);
+  try {
+    return await resolveWith(recipe, repos, opts.opener ?? openers!.open, ctx, opts);
+  } finally {
+    openers?.close();
+  }
+}
+
+async function resolveWith(recipe: Recipe, repos: RecipeRepo[], open: (repo: RecipeRepo) => MetadataOpener, ctx: Ctx, opts: ResolveRecipeOptions): Promise<ResolveRecipeResult> {
   const repomds = await Promise.all(repos.map(async (r) => (await loadRepomd(r.id, open(r))).checksum));
   const cacheDir = ctx.settings.cacheDir ? join(cacheLayout(ctx.settings.cacheDir).metadata, `resolve-v${RESOLVE_CACHE_VERSION}`) : undefined;
   const cacheFile = cacheDir && join(cacheDir, `${resultKey(recipe, repos, repomds, opts.lock)}.json`);

@@ -153,8 +153,13 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('mirrors over HTTP', () => {
         const repo = recipeRepo('sig', [s.url], { repoGpgcheck: true, gpgkey: [`file://${key}`], fingerprint: [fp] });
         const open = metadataOpener(repo, testCtx(join(tmp.path, 'c')), { http });
         expect((await readAll(await open('repodata/repomd.xml'))).length).toBeGreaterThan(100);
+        // A single bad copy is survived by the next round over the mirrors ...
         s.fault({ match: 'repomd.xml', fault: 'wrong-bytes', times: 1 });
-        await expect(open('repodata/repomd.xml')).rejects.toThrow(/repo sig: .*repomd\.xml: BAD signature/);
+        expect((await readAll(await open('repodata/repomd.xml'))).length).toBeGreaterThan(100);
+        // ... a mirror that keeps serving forged metadata is refused, with the reason.
+        s.fault({ match: 'repomd.xml', fault: 'wrong-bytes' });
+        await expect(open("repodata/repomd.xml")).rejects.toThrow(/repo sig: .*repomd\.xml: (BAD|unreadable) signature/);
+        s.clearFaults();
       } finally {
         await s.close();
       }
