@@ -5,7 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { BuilderError } from '../errors.js';
 import { SETTINGS } from '../settings.js';
-import { COMMAND_GROUPS } from './commands/index.js';
+import { loadGroups } from './commands/index.js';
 
 export async function run(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const program = new Command('vzbuild')
@@ -14,10 +14,12 @@ export async function run(argv: string[], io: CliIo = defaultIo()): Promise<numb
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const valueFlags = new Set<string>();
   for (const row of Object.values(SETTINGS)) {
     program.option(row.flag, row.help + ('env' in row && row.env ? ` [env ${row.env}]` : ''));
+    if (row.flag.includes('<')) valueFlags.add(row.flag.split(/[ ,]/)[0]);
   }
-  for (const register of COMMAND_GROUPS) register(program, io);
+  for (const register of await loadGroups(argv.slice(2), valueFlags)) register(program, io);
   try {
     await program.parseAsync(argv);
     return io.exitCode ?? 0;

@@ -3,13 +3,19 @@
 // filelists, then asks the resolver (pure) for dnf's package set and records it with the
 // repos' repomd checksums. Local (file://, plain path) repos open directly; remote repos
 // need an opener from the fetch stage.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheLayout } from '../../cache/layout.js';
 import type { Ctx } from '../context.js';
+import { isErrno } from '../errors.js';
+import { writeFileAtomic } from '../lockfile/index.js';
 import { BuilderError } from '../errors.js';
 import type { LockedPackage, Lockfile } from '../model/lockfile.js';
 import { LOCKFILE_VERSION } from '../model/lockfile.js';
 import type { RepoPackage } from '../model/package.js';
 import type { Recipe, RecipeRepo } from '../model/recipe.js';
-import { computeModularFilter, loadRepo, localOpener, PRIMARY_FILES_RE } from '../repo/index.js';
+import { computeModularFilter, loadRepo, loadRepomd, localOpener, PRIMARY_FILES_RE } from '../repo/index.js';
 import type { MetadataOpener, RepoMetadata } from '../repo/types.js';
 import { createResolver, type CompsData, type PinnedPackage, type ResolveResult } from '../resolve/index.js';
 import { matchesNevra, nevraPossibilities } from '../resolve/specs.js';
@@ -70,10 +76,61 @@ export function fileDepsBeyondPrimary(pkgs: Iterable<RepoPackage>): Set<string> 
   return out;
 }
 
+/** Bump when the resolver's answers change for the same inputs (invalidates cached results). */
+const RESOLVE_CACHE_VERSION = 1;
+
+/**
+ * Resolving is a pure function of the repos' metadata (named by their repomd.xml checksum)
+ * and the request, so a previous answer for the same key is reused: a warm resolve reads
+ * only repomd.xml. The key covers everything the answer depends on.
+ */
+function resultKey(recipe: Recipe, repos: RecipeRepo[], repomds: string[], lock: Lockfile | undefined): string {
+  const key = {
+    v: RESOLVE_CACHE_VERSION,
+    recipe: recipe.name,
+    distro: recipe.distro,
+    repos: repos.map((r, i) => ({ id: r.id, url: r.baseurl[0] ?? r.mirrorlist ?? r.metalink ?? '', repomd: repomds[i], priority: r.priority, cost: r.cost, exclude: r.exclude, hotfixes: !!r.moduleHotfixes })),
+    packages: recipe.packages,
+    exclude: recipe.exclude,
+    weakDeps: recipe.weakDeps,
+    modules: recipe.modules,
+    pins: lock?.packages.map((p) => [p.name, p.epoch, p.version, p.release, p.arch, p.repo]) ?? [],
+  };
+  return createHash('sha256').update(JSON.stringify(key)).digest('hex');
+}
+
+async function readCached(file: string): Promise<ResolveRecipeResult | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as ResolveRecipeResult;
+  } catch (err) {
+    // absent (or torn by a crash before the atomic rename could not happen): resolve anew
+    if (isErrno(err, 'ENOENT') || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
 export async function resolveRecipe(recipe: Recipe, ctx: Ctx, opts: ResolveRecipeOptions = {}): Promise<ResolveRecipeResult> {
   const repos = recipe.repos.filter((r) => r.enabled);
   if (!repos.length) throw new BuilderError('E_INVALID', `recipe ${recipe.file} has no enabled repos`);
   const open = opts.opener ?? defaultOpener;
+  const repomds = await Promise.all(repos.map(async (r) => (await loadRepomd(r.id, open(r))).checksum));
+  const cacheDir = ctx.settings.cacheDir ? join(cacheLayout(ctx.settings.cacheDir).metadata, `resolve-v${RESOLVE_CACHE_VERSION}`) : undefined;
+  const cacheFile = cacheDir && join(cacheDir, `${resultKey(recipe, repos, repomds, opts.lock)}.json`);
+  const hit = cacheFile ? await readCached(cacheFile) : undefined;
+  if (hit) {
+    ctx.log.debug(`resolve: reusing the answer cached in ${cacheFile}`);
+    for (const w of hit.warnings) ctx.log.warn(w);
+    return hit;
+  }
+  const result = await resolveFresh(recipe, repos, open, ctx, opts);
+  if (cacheDir && cacheFile) {
+    await mkdir(cacheDir, { recursive: true });
+    await writeFileAtomic(cacheFile, JSON.stringify(result));
+  }
+  return result;
+}
+
+async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: RecipeRepo) => MetadataOpener, ctx: Ctx, opts: ResolveRecipeOptions): Promise<ResolveRecipeResult> {
   const mds: RepoMetadata[] = [];
   for (const r of repos) {
     mds.push(await loadRepo({ id: r.id, open: open(r), cacheDir: ctx.settings.cacheDir, expectRepomd: undefined }, ctx));

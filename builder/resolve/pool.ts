@@ -96,7 +96,8 @@ export interface PoolSource {
 export class PoolIndex {
   readonly solvables: Solvable[] = [];
   readonly byName = new Map<string, number[]>();
-  private readonly provides = new Map<string, { id: number; dep: Dep }[]>();
+  /** name -> flat [id, index into pkg.provides (-1: the implicit "name = evr")] pairs. */
+  private readonly provides = new Map<string, number[]>();
   private files?: Map<string, number[]>;
   private readonly cache = new Map<string, number[]>();
   private readonly idOf = new Map<RepoPackage, number>();
@@ -147,8 +148,9 @@ export class PoolIndex {
 
   private index(s: Solvable): void {
     push(this.byName, s.name, s.id);
-    push(this.provides, s.name, { id: s.id, dep: { name: s.name, sense: 'EQ', evr: s.evr } });
-    for (const p of s.pkg.provides) push(this.provides, p.name, { id: s.id, dep: p });
+    pushPair(this.provides, s.name, s.id, -1);
+    const prov = s.pkg.provides;
+    for (let i = 0; i < prov.length; i++) pushPair(this.provides, prov[i].name, s.id, i);
   }
 
   /** Files primary.xml lists, indexed on the first file dependency. */
@@ -166,7 +168,14 @@ export class PoolIndex {
     let r = this.cache.get(key);
     if (r) return r;
     const found: number[] = [];
-    for (const e of this.provides.get(dep.name) ?? []) if (provideMatches(e.dep, dep)) found.push(e.id);
+    const pairs = this.provides.get(dep.name);
+    if (pairs)
+      for (let i = 0; i < pairs.length; i += 2) {
+        const s = this.solvables[pairs[i]];
+        const k = pairs[i + 1];
+        const p: Dep = k < 0 ? { name: s.name, sense: 'EQ', evr: s.evr } : s.pkg.provides[k];
+        if (provideMatches(p, dep)) found.push(pairs[i]);
+      }
     if (dep.name.startsWith('/')) {
       for (const id of this.fileIndex().get(dep.name) ?? []) found.push(id);
       const owners = this.owners.get(dep.name);
@@ -220,6 +229,12 @@ export type Pool = PoolIndex;
 export function poolForRequest(index: PoolIndex, hidden: ReadonlySet<RepoPackage> | undefined, isExcluded: (pkg: RepoPackage) => boolean): Pool {
   for (const s of index.solvables) if (s) s.installable = s.archScore !== 0 && !hidden?.has(s.pkg) && !isExcluded(s.pkg);
   return index;
+}
+
+function pushPair(m: Map<string, number[]>, k: string, a: number, b: number): void {
+  const arr = m.get(k);
+  if (arr) arr.push(a, b);
+  else m.set(k, [a, b]);
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -22,7 +22,11 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'zstd'))('vzb
   };
   beforeAll(() => {
     mkdirSync(repo, { recursive: true });
-    buildRpm(join(tmp.path, 'b'), { name: 'filesystem', files: [{ path: '/etc', type: 'dir' }, { path: '/usr', type: 'dir' }] }).replace(/.*/, (p) => (execFileSync('cp', [p, repo]), p));
+    buildRpm(join(tmp.path, 'b'), {
+      name: 'filesystem',
+      arch: 'x86_64',
+      files: [{ path: '/etc', type: 'dir' }, { path: '/usr', type: 'dir' }, { path: '/bin/sh', type: 'symlink', target: 'busybox' }, { path: '/bin/busybox', content: readFileSync('/bin/busybox'), mode: '0755' }],
+    }).replace(/.*/, (p) => (execFileSync('cp', [p, repo]), p));
     buildRpm(join(tmp.path, 'b'), { name: 'hello', requires: ['filesystem'], files: [{ path: '/usr/share/hello', content: 'hi\n' }] }).replace(/.*/, (p) => (execFileSync('cp', [p, repo]), p));
     execFileSync('createrepo_c', ['-q', repo]);
     writeFileSync(
@@ -37,6 +41,10 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'zstd'))('vzb
         'packages: [hello]',
         'output: { formats: [tar.zst] }',
         'rpmdb: sqlite',
+        'hooks:',
+        '  post_install: ["echo inside > /etc/hook-ran"]',
+        `  pre_cache: ['test -f "$1/etc/hook-ran" && touch ${tmp.path}/pre-cache-ran']`,
+        `  post_cache: ['test -f "$1" && touch ${tmp.path}/post-cache-ran']`,
         '',
       ].join('\n'),
     );
@@ -50,6 +58,9 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'zstd'))('vzb
     expect(existsSync(join(out, 'tiny-1-x86_64.tar.zst'))).toBe(true);
     const listing = execFileSync('tar', ['--zstd', '-tvf', join(out, 'tiny-1-x86_64.tar.zst')], { encoding: 'utf8' });
     expect(listing).toContain('usr/share/hello');
+    expect(listing).toContain('etc/hook-ran');
+    expect(existsSync(join(tmp.path, 'pre-cache-ran'))).toBe(true);
+    expect(existsSync(join(tmp.path, 'post-cache-ran'))).toBe(true);
 
     const second = run('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst');
     expect(second.upToDate).toBe(true);
@@ -58,6 +69,7 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'zstd'))('vzb
     buildRpm(join(tmp.path, 'b2'), { name: 'hello', release: '2', requires: ['filesystem'], files: [{ path: '/usr/share/hello', content: 'hi again\n' }] }).replace(/.*/, (p) => (execFileSync('cp', [p, repo]), p));
     execFileSync('createrepo_c', ['-q', '--update', repo]);
     const third = run('build', recipe, '--lock', join(tmp.path, 'tiny2.lock'), '--output-dir', out, '--format', 'tar.zst');
+    expect(existsSync(join(out, 'tiny-1-x86_64-old.tar.zst'))).toBe(true);
     expect(third.upToDate).toBe(false);
     expect(third.assemble!.stats).toMatchObject({ packages: 2, imported: 1, reused: 1 });
     expect(readFileSync(join(tmp.path, 'tiny2.lock'), 'utf8')).toContain('"release": "2"');

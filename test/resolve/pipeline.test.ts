@@ -1,7 +1,7 @@
 // The resolve pipeline step and CLI on a real repo: a recipe → a lockfile identical to
 // dnf's answer, pins from a partial lock, clear errors.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,8 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     // --json prints the same lock
     const json = await run(BIN, ['--json', '--cache-dir', join(tmp.path, 'cache'), 'resolve', recipeFile], { maxBuffer: 64 << 20 });
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(lockFile, 'utf8')));
+    // that second run reused the cached answer (same repomd checksums, same request)
+    expect(readdirSync(join(tmp.path, 'cache', 'metadata', 'resolve-v1')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
   });
 
   it('honours pinned packages from a partial lock', async () => {

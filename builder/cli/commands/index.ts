@@ -1,16 +1,43 @@
-// Every command group, in the order `vzbuild --help` lists them. One file per group keeps
-// parallel work on different commands from touching the same lines.
+// Every command group and the top-level command names it registers, in `--help` order.
+// Groups are imported lazily: a run of `vzbuild resolve` loads the resolver and nothing of
+// the container or RPM-writer code, which keeps start-up (and so warm runs) fast. One file
+// per group also keeps work on different commands from touching the same lines.
 import type { Command } from 'commander';
 import type { CliIo } from '../main.js';
-import { register as demo } from './demo.js';
-import { register as inspect } from './inspect.js';
-import { register as recipe } from './recipe.js';
-import { register as resolve } from './resolve.js';
-import { register as fetch } from './fetch.js';
-import { register as build } from './build.js';
-import { register as store } from './store.js';
-import { register as host } from './host.js';
-import { register as ubc } from './ubc.js';
-import { register as ct } from './ct.js';
 
-export const COMMAND_GROUPS: ((program: Command, io: CliIo) => void)[] = [demo, inspect, recipe, resolve, fetch, build, store, host, ubc, ct];
+type Register = (program: Command, io: CliIo) => void;
+
+export const COMMAND_GROUPS: { commands: string[]; load: () => Promise<{ register: Register }> }[] = [
+  { commands: ['demo'], load: () => import('./demo.js') },
+  { commands: ['inspect'], load: () => import('./inspect.js') },
+  { commands: ['recipe'], load: () => import('./recipe.js') },
+  { commands: ['resolve'], load: () => import('./resolve.js') },
+  { commands: ['fetch'], load: () => import('./fetch.js') },
+  { commands: ['build'], load: () => import('./build.js') },
+  { commands: ['gc', 'fsck'], load: () => import('./store.js') },
+  { commands: ['host'], load: () => import('./host.js') },
+  { commands: ['ubc'], load: () => import('./ubc.js') },
+  { commands: ['ct'], load: () => import('./ct.js') },
+];
+
+/**
+ * The groups a command line needs: just the one its command word names, or all of them
+ * (for help, or an unknown word, so commander can list the commands or suggest one).
+ * `valueFlags` are global options that take a value, so their value isn't taken for the word.
+ */
+export async function loadGroups(args: readonly string[], valueFlags: ReadonlySet<string>): Promise<Register[]> {
+  let word: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if (a.startsWith('-')) {
+      if (valueFlags.has(a)) i++;
+      continue;
+    }
+    word = a;
+    break;
+  }
+  const wanted = COMMAND_GROUPS.filter((g) => word !== undefined && g.commands.includes(word));
+  const groups = wanted.length ? wanted : COMMAND_GROUPS;
+  return Promise.all(groups.map(async (g) => (await g.load()).register));
+}
