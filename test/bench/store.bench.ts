@@ -4,6 +4,14 @@
 // identical re-import. Each measured step runs in its own process under /usr/bin/time so
 // peak RSS is per step; our times are taken inside the step (no Node startup).
 //   npx tsx test/bench/store.bench.ts [--files 20000]
+//
+// Measured 2026-11-28 (2 cores, ext4, load ≈ 2; 20k files + 1k symlinks, 220 MiB):
+//   checkout hardlink 1.50 s / 119 MiB RSS — 0.59× cp -a (2.56 s), 0.88× tar -x (1.70 s)
+//   checkout copy 5.9 s (2.3× cp -a: per-file chmod/utimes/chown that cp batches better)
+//   pack .tar.zst -12: 2.9 s vs `tar --sort=name | zstd -T0 -12` 1.74 s (1.68×)
+//   import into an empty store 13.0 s incl. one syncfs (cp -a does not sync); re-import
+//   3.6 s adding 0 bytes; store of two overlapping trees 279 MiB = 0.61× of 461 MiB.
+// Under load ≈ 18 (other agents), async fs calls were 5–10× slower; hence sync calls.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, lstatSync, rmSync, symlinkSync, utimesSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
