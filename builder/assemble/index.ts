@@ -98,6 +98,7 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
       installed: tx.installed.map(formatNevra),
       skipped: tx.skipped.map(formatNevra),
       scriptletResults,
+      linkGroups: tx.checkout.linkGroups,
       stats: {
         packages: tx.installed.length,
         files: tx.files,

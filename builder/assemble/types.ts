@@ -119,4 +119,9 @@ export interface AssembleOutput {
   skipped: string[];
   scriptletResults: ScriptletResult[];
   stats: AssembleStats;
+  /**
+   * The packages' own hard-link sets (root-relative paths). The checkout also links files of
+   * different packages to one store object; only these sets may become links in a template.
+   */
+  linkGroups: string[][];
 }

@@ -5,9 +5,9 @@
 // is skipped and says so (--force rebuilds). A changed lock rebuilds, and every unchanged
 // package comes out of the store without being unpacked again.
 import { createHash } from 'node:crypto';
-import { access, readFile, rm } from 'node:fs/promises';
+import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { cacheLayout } from '../../cache/index.js';
+import { cacheLayout, rootIdFor, storePaths, unregisterRoot } from '../../cache/index.js';
 import { exec } from '../../kernel/exec.js';
 import { assembleRoot } from '../assemble/index.js';
 import type { AssembleOutput } from '../assemble/types.js';
@@ -90,6 +90,22 @@ async function runHostHooks(kind: string, hooks: readonly string[], arg: string,
   }
 }
 
+/**
+ * Keep one checkout per template: the newest. It stays registered as a live root, so gc keeps
+ * its objects and the next build of the template reuses them; older checkouts of the same
+ * template (other build ids) are removed and unregistered, so they don't pile up.
+ */
+async function pruneCheckouts(checkoutsDir: string, storeDir: string, name: string, keep: string, ctx: Ctx): Promise<void> {
+  const rootsDir = storePaths(storeDir).roots;
+  for (const entry of await readdir(checkoutsDir).catch(() => [] as string[])) {
+    const path = join(checkoutsDir, entry);
+    if (path === keep || !entry.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(entry.slice(name.length + 1))) continue;
+    await unregisterRoot(rootsDir, rootIdFor(path));
+    await rm(path, { recursive: true, force: true });
+    ctx.log.debug(`removed the older checkout ${path}`);
+  }
+}
+
 export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions = {}): Promise<BuildResult> {
   const t0 = Date.now();
   const layout = cacheLayout(ctx.settings.cacheDir);
@@ -150,6 +166,7 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
       formats,
       outputDir,
       sourceDateEpoch: sde,
+      hardLinks: asm.linkGroups,
       manifest: {
         buildId,
         recipe: { name: recipe.name, file: recipe.file, variant: recipe.variant ?? null },
@@ -159,6 +176,7 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     { log: ctx.log, signal: ctx.signal },
   );
   await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
+  await pruneCheckouts(layout.checkouts, layout.store, name, root, ctx);
 
   return {
     name,

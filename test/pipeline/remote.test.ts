@@ -2,8 +2,8 @@
 // 127.0.0.1, with a dead first mirror and a 503 on the live one's repomd, and the template
 // still builds — the same answer as from the local directory.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCtx } from '../../builder/context.js';
 import { makeDemoRepo } from '../../builder/demo/make-repo.js';
@@ -70,5 +70,14 @@ describe.skipIf(!(IS_ROOT && tools('createrepo_c', 'zstd', 'rpm', 'busybox')))('
     expect(execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-qa'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(7);
     expect(execFileSync('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-Va'], { encoding: 'utf8' })).toBe('');
     expect(server.requests.filter((q) => q.path.endsWith('.rpm') && q.status === 200)).toHaveLength(7);
+    // No files of different packages were turned into hard links of each other.
+    expect(execFileSync('tar', ['-tvf', r.artifacts[0].path], { encoding: 'utf8' })).not.toMatch(/^h/m);
+
+    // A second build with other options (another build id) replaces the checkout, not adds one,
+    // and reuses every package from the store and package cache.
+    const again = await buildRecipe(await loadRecipe(file, ctx), ctx, { formats: ['tar.gz'] });
+    expect(again.assemble?.stats.reused).toBe(7);
+    expect(again.fetch?.downloaded).toBe(0);
+    expect(readdirSync(join(state, 'checkouts'))).toEqual([basename(again.assemble!.root)]);
   });
 });
