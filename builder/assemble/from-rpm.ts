@@ -74,6 +74,7 @@ export function installPackageFromInfo(info: PackageInfo, path: string, sha256: 
     arch: info.arch,
     sha256,
     path,
+    buildTime: info.buildTime,
     provides,
     requires: info.deps.requires.map((d) => depFromHeader(d.name, d.flags, d.version)),
     orderHints: info.order.map((d) => depFromHeader(d.name, d.flags, d.version)),

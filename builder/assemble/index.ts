@@ -85,9 +85,10 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
 
     const tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
 
+    const installTime = input.installTime ?? pkgs.reduce((t, p) => Math.max(t, p.buildTime), 0);
     const tDb = Date.now();
     if (opts.rpmdb !== false) {
-      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime: input.installTime ?? 0, arch: input.recipe.distro.arch, signal: ctx.signal }, ctx.log);
+      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime, arch: input.recipe.distro.arch, signal: ctx.signal }, ctx.log);
     }
     const rpmdbMs = Date.now() - tDb;
 
@@ -99,6 +100,7 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
       skipped: tx.skipped.map(formatNevra),
       scriptletResults,
       linkGroups: tx.checkout.linkGroups,
+      installTime,
       stats: {
         packages: tx.installed.length,
         files: tx.files,

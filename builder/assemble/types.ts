@@ -64,6 +64,8 @@ export interface InstallPackage extends Nevra {
   provides: Dep[];
   /** `pre` marks install-time prerequisites: Requires(pre), (post), (pretrans), (posttrans) and legacy PreReq. */
   requires: Dep[];
+  /** The header's BUILDTIME. */
+  buildTime: number;
   /** OrderWithRequires: ordering hints only. */
   orderHints?: Dep[];
   files: InstallFile[];
@@ -83,7 +85,10 @@ export interface AssembleInput {
   recipe: Recipe;
   /** Where to build the root (default: a fresh dir under the cache's checkouts/). */
   root?: string;
-  /** Unix time recorded as the install time in the rpmdb (deterministic builds). */
+  /**
+   * Unix time recorded as the install time in the rpmdb (deterministic builds). Default: the
+   * newest BUILDTIME among the packages, which a lock determines (as SOURCE_DATE_EPOCH would).
+   */
   installTime?: number;
 }
 
@@ -124,4 +129,6 @@ export interface AssembleOutput {
    * different packages to one store object; only these sets may become links in a template.
    */
   linkGroups: string[][];
+  /** The install time recorded in the rpmdb (input.installTime or its default). */
+  installTime: number;
 }

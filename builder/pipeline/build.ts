@@ -152,7 +152,7 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
   const root = join(layout.checkouts, `${name}-${buildId.slice(0, 16)}`);
   await rm(root, { recursive: true, force: true });
   const asm = await assembleRoot(
-    { lock, packages: fetched.packages.map((p) => ({ nevra: p.nevra, path: p.path, sha256: p.sha256 })), recipe, root, installTime: sde ?? 0 },
+    { lock, packages: fetched.packages.map((p) => ({ nevra: p.nevra, path: p.path, sha256: p.sha256 })), recipe, root, installTime: sde },
     ctx,
   );
   if (asm.skipped.length && ctx.settings.strict) throw new BuilderError('E_SCRIPTLET', `${asm.skipped.length} package(s) not installed (their %pre failed): ${asm.skipped.join(', ')}`);
@@ -165,7 +165,9 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
       name,
       formats,
       outputDir,
-      sourceDateEpoch: sde,
+      // Without SOURCE_DATE_EPOCH, the lock's newest build time: files made by scriptlets
+      // get clamped too, so two builds of one lock are byte-identical either way.
+      sourceDateEpoch: sde ?? asm.installTime,
       hardLinks: asm.linkGroups,
       manifest: {
         buildId,
