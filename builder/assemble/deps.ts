@@ -2,6 +2,7 @@
 // packages being installed, answering a Requires with the package(s) that satisfy it by
 // a Provides (with rpm's range overlap rule) or by owning the file. Pure.
 import type { Dep, Sense } from '../model/package.js';
+import { RPMSENSE } from '../rpm/tags.js';
 import { compareEvr } from '../rpm/vercmp.js';
 
 export interface ProviderPackage {
@@ -89,26 +90,6 @@ export function indexProviders(pkgs: readonly ProviderPackage[]): ProviderIndex 
   };
 }
 
-// rpmsense bits as header REQUIREFLAGS store them (rpm/rpmds.h).
-const RPMSENSE = {
-  LESS: 1 << 1,
-  GREATER: 1 << 2,
-  EQUAL: 1 << 3,
-  POSTTRANS: 1 << 5,
-  PREREQ: 1 << 6,
-  PRETRANS: 1 << 7,
-  INTERP: 1 << 8,
-  SCRIPT_PRE: 1 << 9,
-  SCRIPT_POST: 1 << 10,
-  SCRIPT_PREUN: 1 << 11,
-  SCRIPT_POSTUN: 1 << 12,
-  SCRIPT_VERIFY: 1 << 13,
-  FIND_REQUIRES: 1 << 14,
-  TRIGGERPREIN: 1 << 25,
-  RPMLIB: 1 << 24,
-  KEYRING: 1 << 26,
-  CONFIG: 1 << 28,
-} as const;
 const INSTALL_ONLY = RPMSENSE.SCRIPT_PRE | RPMSENSE.SCRIPT_POST | RPMSENSE.RPMLIB | RPMSENSE.KEYRING | RPMSENSE.PRETRANS | RPMSENSE.POSTTRANS;
 const ALL_REQUIRES =
   RPMSENSE.INTERP | RPMSENSE.SCRIPT_PRE | RPMSENSE.SCRIPT_POST | RPMSENSE.SCRIPT_PREUN | RPMSENSE.SCRIPT_POSTUN | RPMSENSE.SCRIPT_VERIFY |
