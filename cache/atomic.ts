@@ -1,7 +1,7 @@
 // Atomic small-file writes: temp file in the same directory, fsync, rename, fsync the
 // directory. Readers see the old file or the new one, never a torn one.
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isErrno } from '../builder/errors.js';
 
@@ -64,4 +64,15 @@ function sortKeys(v: unknown): unknown {
     return out;
   }
   return v;
+}
+
+/** Is there anything (of any type, a dangling symlink included) at `p`? */
+export async function pathExists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@
 import { lstat, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../builder/errors.js';
-import { unlinkQuiet } from './atomic.js';
+import { pathExists as exists, unlinkQuiet } from './atomic.js';
 import { listRoots, unregisterRoot } from './roots.js';
 import { acquireStoreLock } from './store-lock.js';
 import type { StoreKey } from './store-key.js';
@@ -32,16 +32,6 @@ export interface GcResult {
   /** Bytes of all objects unlinked from the store, including ones still linked from checkouts. */
   bytesUnlinked: number;
   tempsRemoved: number;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return false;
-    throw err;
-  }
 }
 
 export async function gcStore(storeDir: string, opts: GcOptions = {}): Promise<GcResult> {

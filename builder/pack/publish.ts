@@ -4,18 +4,8 @@
 import { link, lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { fsyncDir, tempNameFor, unlinkQuiet, writeFileAtomic } from '../../cache/atomic.js';
+import { fsyncDir, pathExists as exists, tempNameFor, unlinkQuiet, writeFileAtomic } from '../../cache/atomic.js';
 import { pidAlive } from '../../cache/store-lock.js';
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await lstat(p);
-    return true;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return false;
-    throw err;
-  }
-}
 
 /**
  * Move `tmp` (file or directory) to `final`. With `oldPath`, whatever was at `final` first

@@ -181,7 +181,8 @@ export function toModelDep(d: RpmDep): Dep {
   return dep;
 }
 
-const SCRIPT_TAGS: Record<ScriptletKind, [number, number, number]> = {
+/** Each scriptlet's (body, interpreter, flags) tags. */
+export const SCRIPT_TAGS: Record<ScriptletKind, [number, number, number]> = {
   pretrans: [Tag.PRETRANS, Tag.PRETRANSPROG, Tag.PRETRANSFLAGS],
   pre: [Tag.PREIN, Tag.PREINPROG, Tag.PREINFLAGS],
   post: [Tag.POSTIN, Tag.POSTINPROG, Tag.POSTINFLAGS],

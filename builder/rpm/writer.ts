@@ -8,7 +8,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { compressBuffer, type Compression } from '../compress/index.js';
 import type { DepKind } from '../model/package.js';
 import { encodeHeader, type HeaderInput } from './header-encode.js';
-import type { ScriptletKind } from './package-info.js';
+import { SCRIPT_TAGS, type ScriptletKind } from './package-info.js';
 import { LEAD_SIZE } from './read-headers.js';
 import { HEADER_SIGNATURES, PGPHASHALGO_ID, RPMSENSE, SigTag, Tag, TagType } from './tags.js';
 import { buildPayload, layFiles, type FileDesc } from './writer-files.js';
@@ -73,17 +73,6 @@ export interface WrittenRpm {
 
 const DEFAULT_BUILDTIME = 1700000000;
 
-const SCRIPT_TAGS: Record<ScriptletKind, [number, number, number]> = {
-  pretrans: [Tag.PRETRANS, Tag.PRETRANSPROG, Tag.PRETRANSFLAGS],
-  pre: [Tag.PREIN, Tag.PREINPROG, Tag.PREINFLAGS],
-  post: [Tag.POSTIN, Tag.POSTINPROG, Tag.POSTINFLAGS],
-  preun: [Tag.PREUN, Tag.PREUNPROG, Tag.PREUNFLAGS],
-  postun: [Tag.POSTUN, Tag.POSTUNPROG, Tag.POSTUNFLAGS],
-  posttrans: [Tag.POSTTRANS, Tag.POSTTRANSPROG, Tag.POSTTRANSFLAGS],
-  preuntrans: [Tag.PREUNTRANS, Tag.PREUNTRANSPROG, Tag.PREUNTRANSFLAGS],
-  postuntrans: [Tag.POSTUNTRANS, Tag.POSTUNTRANSPROG, Tag.POSTUNTRANSFLAGS],
-  verify: [Tag.VERIFYSCRIPT, Tag.VERIFYSCRIPTPROG, Tag.VERIFYSCRIPTFLAGS],
-};
 
 const PAYLOAD_RPMLIB: Partial<Record<Compression, [string, string]>> = {
   bzip2: ['rpmlib(PayloadIsBzip2)', '3.0.5-1'],
