@@ -4,7 +4,7 @@
 // because the RHEL 6 @core closure takes about a minute to build.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fixture, TOOLS } from './env.js';
@@ -92,10 +92,24 @@ export function stubRepo(o: StubRepoOptions): string {
   });
 }
 
-/** Names in dnf's RHEL 6 @core closure (no weak deps): the standard dependency-closed set. */
+/**
+ * Names in dnf's RHEL 6 @core closure (no weak deps): the standard dependency-closed set.
+ * dnf takes seconds to answer, and many test files ask: the answer is cached on disk (the
+ * fixture is read-only, so its path names its content).
+ */
 export function rhel6CoreNames(): string[] {
+  const file = join(TEST_CACHE, 'rhel6-core-names.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as string[];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
+  }
   const lines = dnfResolve({ repos: { r: RHEL6 }, specs: ['@core'], weak: false, releasever: '6' });
-  return [...new Set(lines.map((l) => l.replace(/-[0-9]+:.*/, '')))].sort();
+  const names = [...new Set(lines.map((l) => l.replace(/-[0-9]+:.*/, '')))].sort();
+  mkdirSync(TEST_CACHE, { recursive: true });
+  writeFileSync(`${file}.${process.pid}`, JSON.stringify(names));
+  renameSync(`${file}.${process.pid}`, file);
+  return names;
 }
 
 /** The RHEL 6 @core stub repo (built once, ~70 s, then cached). */
