@@ -2,7 +2,7 @@
 // number, "unlimited" (LONG_MAX) or a number with a G/M/K/P/B suffix (vzctl's
 // parse_twoul_sfx: the suffix multiplies, then the parameter's unit divides — pages by the
 // page size, 1 KiB blocks by 1024; plain counts take no suffix). A lone value sets both sides.
-import { isUnlimited, LONG_MAX, UBC_BY_NAME, type UbcName, type UbcUnit } from './params.js';
+import { isUnlimited, LONG_MAX, UBC_BY_NAME, unitBytes, type UbcName } from './params.js';
 
 export interface UbcPair {
   barrier: bigint;
@@ -12,19 +12,6 @@ export interface UbcPair {
 export type UbcSet = Partial<Record<UbcName, UbcPair>>;
 
 export class UbcValueError extends Error {}
-
-function divisorFor(unit: UbcUnit, pageSize: number): number {
-  switch (unit) {
-    case 'pages':
-      return pageSize;
-    case 'bytes':
-      return 1;
-    case 'kib':
-      return 1024;
-    default:
-      return 0; // counts: a suffix is an error, as in vzctl
-  }
-}
 
 function multiplier(c: string, pageSize: number): number | undefined {
   switch (c) {
@@ -66,7 +53,7 @@ export function parseUbcValue(name: UbcName, raw: string, pageSize = 4096): UbcP
   }
   const parts = text.split(':');
   if (parts.length > 2 || parts.some((p) => p === '')) throw new UbcValueError(`${name}: "${raw}" is not "barrier:limit"`);
-  const div = divisorFor(param.unit, pageSize);
+  const div = unitBytes(param.unit, pageSize) ?? 0; // counts: a suffix is an error, as in vzctl
   const barrier = parseSide(parts[0], div, pageSize, name);
   const limit = parts.length === 2 ? parseSide(parts[1], div, pageSize, name) : barrier;
   return { barrier, limit };
