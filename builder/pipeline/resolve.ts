@@ -186,15 +186,22 @@ async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: Recip
   });
   const t0 = performance.now();
   let res: ResolveResult;
-  for (let round = 0; ; round++) {
+  // The resolver stops at the first path beyond primary's subset; the first time, every
+  // path any package names is looked up in filelists (one read), later rounds only catch
+  // paths hidden inside rich dependencies. Each round learns new paths, so this ends.
+  const looked = new Set<string>();
+  for (;;) {
     res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps }, { hidden, pins });
     if (!res.needFiles) break;
-    if (round > 0) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
+    const paths = new Set(looked.size ? res.needFiles : [...res.needFiles, ...fileDepsBeyondPrimary(all)]);
+    for (const p of looked) paths.delete(p);
+    if (!paths.size) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
     const owners = new Map<string, RepoPackage[]>();
-    for (const path of new Set([...res.needFiles, ...fileDepsBeyondPrimary(all)])) {
+    for (const path of paths) {
       const found: RepoPackage[] = [];
       for (const md of mds) found.push(...(await md.whoOwnsFile(path)));
       owners.set(path, found);
+      looked.add(path);
     }
     ctx.log.debug(`read file lists for ${owners.size} file dependencies`);
     resolver.addFileOwners(owners);

@@ -6,7 +6,7 @@ import { compareEvr } from '../rpm/vercmp.js';
 import { ResolveError } from './errors.js';
 import { explainProblem } from './explain.js';
 import { buildJobs } from './jobs.js';
-import { PoolIndex, poolForRequest } from './pool.js';
+import { NeedFiles, PoolIndex, poolForRequest } from './pool.js';
 import { buildInfarchRules, buildPkgRules } from './rules.js';
 import { Sat } from './sat.js';
 import { matchesNevra, nevraPossibilities } from './specs.js';
@@ -66,11 +66,11 @@ export function createResolver(source: ResolverSource): Resolver {
     resolve(request, opts = {}) {
       index.missingFiles.clear();
       try {
-        const r = resolveOnce(request, opts);
-        return index.missingFiles.size ? { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() } : r;
+        return resolveOnce(request, opts);
       } catch (err) {
-        // a spec or a dependency may only look unsatisfiable for want of file lists
-        if (err instanceof ResolveError && index.missingFiles.size) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
+        // Stop at the first path only filelists can answer: the caller reads them and asks
+        // again, so the work done so far would be thrown away anyway.
+        if (err instanceof NeedFiles) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
         throw err;
       }
     },
@@ -85,7 +85,8 @@ export function createResolver(source: ResolverSource): Resolver {
       const roots = [...new Set(jobs.flatMap((j) => j.rules.flat().filter((l) => l > 0)))];
       const { rules, added } = buildPkgRules(pool, roots, (id) => multi.has(id));
       const sat = new Sat(pool, rules, jobs, buildInfarchRules(pool, added), request.weakDeps);
-      if (!sat.run()) {
+      const ok = sat.run();
+      if (!ok) {
         const problems = explainProblem(sat, jobs, sat.problem?.jobs ?? []);
         throw new ResolveError('E_UNSOLVABLE', `cannot resolve the request:\n  ${problems.join('\n  ')}`, { problems });
       }
