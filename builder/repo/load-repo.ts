@@ -56,10 +56,10 @@ export async function parseComps(spec: XmlFileSpec): Promise<Comps> {
 }
 
 export async function parseModules(spec: XmlFileSpec): Promise<ModuleIndex> {
-  const parts: string[] = [];
+  const parts: Buffer[] = [];
   await readMetadata(fileOf(spec), (t) => parts.push(t), () => undefined);
   try {
-    return parseModulesYaml(parts.join(''));
+    return parseModulesYaml(Buffer.concat(parts).toString('utf8'));
   } catch (err) {
     if (err instanceof ModulesYamlError) throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, err.message, { cause: err });
     throw err;
