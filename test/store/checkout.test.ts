@@ -143,7 +143,7 @@ describe('checkoutTree', () => {
     const f = await file('f0', 'many links');
     const before = lstatSync(store.pathOf(f.key!)).nlink;
     const entries = Array.from({ length: 10 }, (_, i) => ({ ...f, path: `f${i}` }));
-    const r = await checkoutTree(store, entries, target, { linkLimit: before + 3, concurrency: 1 });
+    const r = await checkoutTree(store, entries, target, { linkLimit: before + 3 });
     expect(r.spilled).toBeGreaterThan(0);
     expect(lstatSync(store.pathOf(f.key!)).nlink).toBeLessThanOrEqual(before + 3);
     for (let i = 0; i < 10; i++) expect(readFileSync(join(target, `f${i}`), 'utf8')).toBe('many links');
