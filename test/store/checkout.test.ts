@@ -2,7 +2,7 @@
 // symlinks planted by packages (usrmove and hostile ones), hard-link groups, device nodes,
 // EXDEV fallback onto a real tmpfs, the link-count limit, and copy-up.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breakLink, checkoutTree, listRoots, makeRdev, openCheckout, openStore, type Store, type TreeEntry } from '../../cache/index.js';
@@ -123,6 +123,23 @@ describe('checkoutTree', () => {
     expect(readFileSync(join(target, outside.slice(1), 'etc/p4'), 'utf8')).toBe('x');
     expect(existsSync(join(outside, 'etc/p4'))).toBe(false);
     expect(existsSync(join(outside, 'etc/p1'))).toBe(false);
+  });
+
+  it('looks again after invalidate(): a directory a scriptlet swapped for a link out of the root still lands inside — security regression for issue 5', async () => {
+    const outside = join(tmp.path, 'outside2');
+    mkdirSync(outside, { recursive: true });
+    const target = join(tmp.path, 'co-swap');
+    const co = await openCheckout(store, target, { register: false });
+    await co.add([dir('etc'), dir('etc/x'), await file('etc/x/a', 'a')]);
+    // What a hostile %post could do between two packages:
+    rmSync(join(target, 'etc'), { recursive: true });
+    symlinkSync(outside, join(target, 'etc'));
+    co.invalidate();
+    await co.add([await file('etc/x/b', 'b'), await file('etc/c', 'c')]);
+    await co.finish();
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readFileSync(join(target, outside.slice(1), 'x/b'), 'utf8')).toBe('b');
+    expect(readFileSync(join(target, outside.slice(1), 'c'), 'utf8')).toBe('c');
   });
 
   it.runIf(IS_ROOT)('creates device nodes and fifos with owners', async () => {
