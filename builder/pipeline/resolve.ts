@@ -62,6 +62,11 @@ export function defaultPlatformId(distro: Recipe['distro']): string | undefined 
   return undefined;
 }
 
+/** Fedora 41 made dnf5 its package manager; EL 8-10 ship dnf 4 (their comps semantics differ). */
+export function usesDnf5(distro: Recipe['distro']): boolean {
+  return distro.id === 'fedora' && Number.parseInt(distro.release, 10) >= 41;
+}
+
 /** dnf's module state from the recipe: "name:stream" enables a stream, "name" disables a module. */
 function moduleState(recipe: Recipe) {
   const enabled: Record<string, string> = {};
@@ -213,7 +218,7 @@ async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: Recip
   // paths hidden inside rich dependencies. Each round learns new paths, so this ends.
   const looked = new Set<string>();
   for (;;) {
-    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps }, { hidden, pins });
+    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
     if (!res.needFiles) break;
     const paths = new Set(looked.size ? res.needFiles : [...res.needFiles, ...fileDepsBeyondPrimary(all)]);
     for (const p of looked) paths.delete(p);
