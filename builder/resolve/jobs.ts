@@ -51,7 +51,7 @@ function considered(pool: Pool) {
 
 function specJobs(pool: Pool, spec: string): Job[] {
   // Fast path: without '.' or globs, the NAME reading is the first that can match.
-  const byName = !spec.includes('.') && !isGlob(spec) ? (pool.byName.get(spec) ?? []).filter((i) => pool.solvables[i].installable) : [];
+  const byName = !spec.includes('.') && !isGlob(spec) ? pool.byName(spec).filter((i) => pool.solvables[i].installable) : [];
   const hit = byName.length ? { pattern: { form: 'name' as const, name: spec }, matches: byName.map((i) => pool.solvables[i].pkg) } : queryNevra(spec, considered(pool));
   if (hit) {
     const ids = hit.matches.map((p) => pool.idOfPackage(p)!);
@@ -91,7 +91,7 @@ function groupJobs(pool: Pool, comps: CompsData | undefined, spec: string, arch:
   for (const g of groups) {
     for (const ref of g!.packages) {
       if (ref.type === 'optional') continue;
-      const ids = (pool.byName.get(ref.name) ?? []).filter((i) => pool.solvables[i].installable && (!ref.basearchonly || pool.solvables[i].arch === arch));
+      const ids = pool.byName(ref.name).filter((i) => pool.solvables[i].installable && (!ref.basearchonly || pool.solvables[i].arch === arch));
       if (!ids.length) {
         warnings.push(`No match for group package "${ref.name}${ref.basearchonly ? '.' + arch : ''}"`);
         continue;

@@ -581,7 +581,7 @@ export class Sat implements PolicyState {
     // implicitobsoleteusescolors: skip supplements of a name already installed in another arch
     dqs = dqs.filter((p) => {
       const s = pool.solvables[p];
-      return !(pool.byName.get(s.name) ?? []).some((q) => this.dm[q] > 0 && pool.solvables[q].arch !== s.arch);
+      return !pool.byName(s.name).some((q) => this.dm[q] > 0 && pool.solvables[q].arch !== s.arch);
     });
     for (const p of dqs) if (!dq.includes(p)) dq.push(p);
     if (!dq.length) return { level, rerun: false };
