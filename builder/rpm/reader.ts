@@ -228,10 +228,14 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
         // Zero-copy when the decompressor's current chunk holds it all (the common case).
         return reader.readNow(size) ?? reader.read(size, `the content of ${what}`);
       };
-      yield Object.defineProperty({ ...entry, linkTarget, bytes } as PayloadEntry, 'body', {
-        enumerable: true,
-        get: () => (body ??= new BodyStream(reader, size, `the content of ${what}`)),
-      });
+      yield {
+        ...entry,
+        linkTarget,
+        bytes,
+        get body() {
+          return (body ??= new BodyStream(reader, size, `the content of ${what}`));
+        },
+      };
       if (body) await body.drain();
       else if (!taken && size && !reader.skipNow(size)) await reader.skip(size, `the content of ${what}`);
       if (!reader.skipNow(pad4(size))) await reader.skip(pad4(size), 'cpio padding');
