@@ -9,15 +9,16 @@
 // EMLINK (ext4's 65000 links) spills to a fresh copy that later links reuse; a package's
 // own hard-link groups are kept. All paths go through walkInRoot (safe-path.ts).
 import { randomBytes } from 'node:crypto';
-import { linkSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
-import { link, lstat, mkdir, utimes, writeFile } from 'node:fs/promises';
+import { chmodSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readlinkSync, type Stats } from 'node:fs';
+import { link, mkdir, writeFile } from 'node:fs/promises';
 import { isErrno } from '../builder/errors.js';
 import type { Logger } from '../builder/context.js';
 import { unlinkQuiet } from './atomic.js';
-import { applyMeta, copyUp, makeCopy, makeDeviceOrFifo, makeEmptyFile, makeSymlink, place, type MetaOptions } from './checkout-ops.js';
-import { CheckoutConflictError, StoreError } from './errors.js';
+import { copyUp, makeCopy, makeEmptyFile, makeSymlink, place, placeNode, type MetaOptions } from './checkout-ops.js';
+import { CheckoutConflictError, StoreError, UnsafePathError } from './errors.js';
+import { setXattrs } from '../kernel/xattr.js';
 import { registerRoot, rootIdFor } from './roots.js';
-import { walkInRoot, type Probe, type ProbeResult, type Walked } from './safe-path.js';
+import { splitEntryPath, walkInRoot, type Probe, type Walked } from './safe-path.js';
 import type { Store } from './store.js';
 import type { StoreKey } from './store-key.js';
 import type { TreeEntry } from './tree-entry.js';
@@ -34,8 +35,6 @@ export interface CheckoutOptions {
   devices?: boolean;
   /** Links per object before spilling to a copy (default 65000, ext4's limit; tests use small ones). */
   linkLimit?: number;
-  /** Parallel file operations (default 16). */
-  concurrency?: number;
   /** Register the checkout as a gc root (default true). */
   register?: boolean;
   log?: Logger;
@@ -77,17 +76,21 @@ export interface Checkout {
   readonly method: 'hardlink' | 'copy';
   add(entries: readonly TreeEntry[], source?: EntrySource): Promise<void>;
   breakLink(path: string): Promise<boolean>;
+  /** Forget what the checkout knows about the tree: call after anything else wrote to it (a scriptlet). */
+  invalidate(): void;
   finish(): Promise<CheckoutResult>;
 }
 
 const IS_ROOT = process.getuid?.() === 0;
+/** ext4's per-inode link limit. At or above it the kernel's EMLINK is the only count we need. */
+const KERNEL_LINK_MAX = 65000;
+/** mkdir(mode) gives mode & ~umask; read once (it is process-wide and nothing here changes it). */
+const UMASK = process.umask();
+const S_ISGID = 0o2000;
 
-/**
- * Probe a root-relative path with lstat. Synchronous calls: a checkout is tens of thousands
- * of tiny metadata operations, where libuv threadpool round trips cost more than the work.
- */
+/** lstat a root-relative path (synchronous: see checkout-ops.ts for why). */
 function fsProbe(root: string): Probe {
-  return async (rel) => {
+  return (rel) => {
     const abs = rel ? `${root}/${rel}` : root;
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st) return { kind: 'missing' };
@@ -96,6 +99,8 @@ function fsProbe(root: string): Probe {
     return st.isFile() ? { kind: 'file' } : { kind: 'other' };
   };
 }
+
+const kindOf = (st: Stats) => (st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other');
 
 /** Can we hard-link from the store into `target`? One link attempt, undone at once. */
 async function probeMethod(store: Store, target: string, wanted: CheckoutMethod): Promise<{ method: 'hardlink' | 'copy'; reason?: string }> {
@@ -118,6 +123,12 @@ async function probeMethod(store: Store, target: string, wanted: CheckoutMethod)
   }
 }
 
+/** A directory named by entries: its real path in the tree (after symlinks) and whether it is setgid (new entries inherit its group). */
+interface Dir {
+  real: string;
+  sgid: boolean;
+}
+
 export async function openCheckout(store: Store, root: string, opts: CheckoutOptions = {}): Promise<Checkout> {
   await store.hold();
   await mkdir(root, { recursive: true });
@@ -125,147 +136,202 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   opts.log?.debug(`checkout ${root}: ${method}${reason ? ` (${reason})` : ''}`);
   const meta: MetaOptions = { owners: opts.owners ?? IS_ROOT };
   const devices = opts.devices ?? IS_ROOT;
-  const linkLimit = opts.linkLimit ?? 65000;
-  const concurrency = Math.max(1, opts.concurrency ?? 16);
+  const linkLimit = opts.linkLimit ?? KERNEL_LINK_MAX;
   const register = opts.register ?? true;
   const rootId = rootIdFor(root);
   const packages: { rpmSha256: string; importer: string }[] = [];
   const looseKeys = new Set<StoreKey>();
   const res: CheckoutResult = { root, method, methodReason: reason, files: 0, linked: 0, copied: 0, empty: 0, dirs: 0, symlinks: 0, hardlinks: 0, nodes: 0, skippedNodes: [], spilled: 0, linkGroups: [] };
   const groups = new Map<string, Set<string>>();
-  // Directories this checkout made or verified. Only this checkout writes the tree and it
-  // never replaces a directory, so a directory once seen stays one.
-  const knownDirs = new Set<string>(['']);
-  const rawProbe = fsProbe(root);
-  const probe: Probe = async (rel) => (knownDirs.has(rel) ? { kind: 'dir' } : rawProbe(rel));
-  const mkdirIn = async (rel: string) => {
-    try {
-      mkdirSync(`${root}/${rel}`, { mode: 0o755 });
-      // A parent no entry describes: root-owned 0755, as rpm makes them.
-      await applyMeta(`${root}/${rel}`, { type: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0 }, meta);
-    } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err; // a parallel file op made it
-    }
-    knownDirs.add(rel);
+  const probe = fsProbe(root);
+  const abs = (rel: string) => (rel ? `${root}/${rel}` : root);
+
+  // Entry directory (as entries name it) → where it really is. Each one is resolved once:
+  // the common case is then one syscall per entry (link, mkdir, symlink), with lstat only
+  // when something is already there. Valid while this checkout is the only writer: after
+  // anything else writes the tree (a scriptlet), invalidate() drops it, since a directory
+  // might have become a symlink pointing out of the root.
+  let dirs = new Map<string, Dir>();
+  const resetDirs = () => {
+    dirs = new Map([['', { real: '', sgid: (lstatSync(root).mode & S_ISGID) !== 0 }]]);
   };
+  resetDirs();
+
+  /** A parent no entry describes: root-owned 0755, as rpm makes them. */
+  function makeParent(real: string, parentSgid: boolean): Dir {
+    try {
+      mkdirSync(abs(real), 0o755);
+      if (meta.owners && parentSgid) lchownSync(abs(real), 0, 0); // it inherited the parent's group
+      if (parentSgid || (0o755 & ~UMASK) !== 0o755) chmodSync(abs(real), 0o755);
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      if (!lstatSync(abs(real)).isDirectory()) throw new UnsafePathError(real, 'is not a directory');
+    }
+    return { real, sgid: false };
+  }
+
+  /** Where the entry directory `lex` really is, made (with its parents) when missing; undefined when missing and !create. */
+  function resolveDir(lex: string, create = true): Dir | undefined {
+    const hit = dirs.get(lex);
+    if (hit) return hit;
+    const cut = lex.lastIndexOf('/');
+    const parent = resolveDir(cut < 0 ? '' : lex.slice(0, cut), create);
+    if (!parent) return undefined;
+    const real = parent.real ? `${parent.real}/${lex.slice(cut + 1)}` : lex.slice(cut + 1);
+    const st = lstatSync(abs(real), { throwIfNoEntry: false });
+    let d: Dir | undefined;
+    if (st?.isDirectory()) d = { real, sgid: (st.mode & S_ISGID) !== 0 };
+    else if (!st) d = create ? makeParent(real, parent.sgid) : undefined;
+    else d = followDir(lex, create); // a symlink (or something that is no directory)
+    if (d) dirs.set(lex, d);
+    return d;
+  }
+
+  /** The slow path: walk `lex` from the root, following symlinks chroot-style (safe-path.ts). */
+  function followDir(lex: string, create: boolean): Dir | undefined {
+    let w: Walked;
+    try {
+      w = walkInRoot(lex, probe, { followLast: true, mkdir: create ? (rel) => void makeParent(rel, false) : undefined });
+    } catch (err) {
+      if (!create && err instanceof UnsafePathError) return undefined; // changed under us: nothing of ours there
+      throw err;
+    }
+    const real = [...w.dir, w.name].filter(Boolean).join('/');
+    if (w.leaf.kind === 'missing') return create ? makeParent(real, false) : undefined;
+    if (w.leaf.kind !== 'dir') {
+      if (!create) return undefined;
+      throw new UnsafePathError(lex, `${real} is not a directory`);
+    }
+    return { real, sgid: (lstatSync(abs(real)).mode & S_ISGID) !== 0 };
+  }
+
+  /** Where an entry goes: its directory resolved (and made), the leaf not looked at. */
+  function leafOf(path: string): { dir: Dir; rel: string; dest: string } {
+    const comps = splitEntryPath(path);
+    const name = comps[comps.length - 1];
+    const dir = resolveDir(comps.length > 1 ? path.slice(0, path.length - name.length - 1) : '') as Dir;
+    const rel = dir.real ? `${dir.real}/${name}` : name;
+    return { dir, rel, dest: abs(rel) };
+  }
+
+  const refuseDir = (e: TreeEntry) => (st: Stats) => {
+    if (st.isDirectory()) throw new CheckoutConflictError(e.path, `a directory is in the way of this ${e.type} (rpm cannot replace a directory either)`);
+  };
+  /** chown only when the result would differ: made by root, root's unless the directory is setgid. */
+  const metaIn = (e: TreeEntry, dir: Dir): MetaOptions => ({ owners: meta.owners && (e.uid !== 0 || e.gid !== 0 || dir.sgid) });
+  const xattrsOf = (e: TreeEntry, dest: string) => (e.xattrs && Object.keys(e.xattrs).length ? setXattrs([{ path: dest, xattrs: e.xattrs }]) : undefined);
+
   const dirTimes = new Map<string, number>();
   // Link source per object: the store object, or a spill copy once the object is full.
+  // Counted only for a limit below the kernel's (tests); otherwise EMLINK says when.
+  const countLinks = linkLimit < KERNEL_LINK_MAX;
   const linkCounts = new Map<StoreKey, number>();
   const spills = new Map<StoreKey, { path: string; ino: number }>();
 
-  const abs = (w: Walked) => `${root}/${[...w.dir, w.name].join('/')}`;
-  const walk = (path: string, followLast = false) => walkInRoot(path, probe, { mkdir: mkdirIn, followLast });
-
-  function refuseDir(e: TreeEntry, leaf: ProbeResult): void {
-    if (leaf.kind === 'dir') throw new CheckoutConflictError(e.path, `a directory is in the way of this ${e.type} (rpm cannot replace a directory either)`);
-  }
-
-  async function linkFrom(src: string, dest: string, replace: boolean): Promise<void> {
-    if (!replace) {
-      try {
-        linkSync(src, dest);
-        return;
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err;
-        // A duplicate entry got there first: replace it like any existing file.
-      }
-    }
-    await place(dest, true, (p) => link(src, p));
-  }
-
-  async function spill(key: StoreKey, dest: string, replace: boolean, e: TreeEntry): Promise<void> {
-    await place(dest, replace, (p) => makeCopy(store.pathOf(key), p, e, meta));
-    spills.set(key, { path: dest, ino: (await lstat(dest)).ino });
+  function spill(key: StoreKey, dest: string, e: TreeEntry, m: MetaOptions): Promise<void> | undefined {
+    place(dest, (p) => makeCopy(store.pathOf(key), p, e, m), refuseDir(e));
+    spills.set(key, { path: dest, ino: lstatSync(dest).ino });
     linkCounts.set(key, 1);
     res.spilled++;
     res.copied++;
+    return xattrsOf(e, dest);
   }
 
-  async function addFile(e: TreeEntry): Promise<void> {
-    const w = await walk(e.path);
-    refuseDir(e, w.leaf);
-    const dest = abs(w);
-    const replace = w.leaf.kind !== 'missing';
+  function addFile(e: TreeEntry): Promise<void> | undefined {
+    const { dir, dest } = leafOf(e.path);
+    const m = metaIn(e, dir);
     res.files++;
     if (!e.key || e.size === 0) {
-      await place(dest, replace, (p) => makeEmptyFile(p, e, meta));
+      place(dest, (p) => makeEmptyFile(p, e, m), refuseDir(e));
       res.empty++;
-      return;
+      return xattrsOf(e, dest);
     }
     if (method === 'copy' || e.noLink) {
-      await place(dest, replace, (p) => makeCopy(store.pathOf(e.key as StoreKey), p, e, meta));
+      place(dest, (p) => makeCopy(store.pathOf(e.key as StoreKey), p, e, m), refuseDir(e));
       res.copied++;
-      return;
+      return xattrsOf(e, dest);
     }
+    // A linked file shares the object's inode, owner, mode and xattrs: nothing to apply.
     const key = e.key;
     let src = store.pathOf(key);
     const sp = spills.get(key);
     // A spill copy lives in the tree; a later package may have replaced it since.
-    if (sp && (await lstat(sp.path).then((s) => s.ino === sp.ino, () => false))) src = sp.path;
+    if (sp && lstatSync(sp.path, { throwIfNoEntry: false })?.ino === sp.ino) src = sp.path;
     else if (sp) spills.delete(key);
-    let count = linkCounts.get(key);
-    if (count === undefined) count = lstatSync(src).nlink;
-    if (count >= linkLimit) return spill(key, dest, replace, e);
+    let count = 0;
+    if (countLinks) {
+      count = linkCounts.get(key) ?? lstatSync(src).nlink;
+      if (count >= linkLimit) return spill(key, dest, e, m);
+    }
     try {
-      await linkFrom(src, dest, replace);
-      linkCounts.set(key, count + 1);
+      place(dest, (p) => linkSync(src, p), refuseDir(e));
+      if (countLinks) linkCounts.set(key, count + 1);
       res.linked++;
     } catch (err) {
-      if (isErrno(err, 'EMLINK')) return spill(key, dest, replace, e);
+      if (isErrno(err, 'EMLINK')) return spill(key, dest, e, m);
       if (!isErrno(err, 'EXDEV')) throw err;
       // A mount inside the target: this file is copied; the rest keep linking.
-      await place(dest, replace, (p) => makeCopy(src, p, e, meta));
+      place(dest, (p) => makeCopy(src, p, e, m), refuseDir(e));
       res.copied++;
     }
+    return undefined;
   }
 
-  async function addDir(e: TreeEntry): Promise<void> {
-    const w = await walk(e.path, true);
-    const dest = abs(w);
-    const rel = [...w.dir, w.name].join('/');
-    if (w.leaf.kind === 'missing') {
-      try {
-        mkdirSync(dest, { mode: 0o700 }); // final mode below, after the owner
-      } catch (err) {
-        if (!isErrno(err, 'EEXIST')) throw err; // a parallel file op made it as a parent
-      }
-    } else if (w.leaf.kind !== 'dir') {
-      throw new CheckoutConflictError(e.path, `a ${w.leaf.kind} is in the way of this directory`);
-    }
-    knownDirs.add(rel);
+  function addDir(e: TreeEntry): Promise<void> | undefined {
+    const { dir, rel, dest } = leafOf(e.path);
     res.dirs++;
-    // A symlink standing where a package has a directory (/lib64 → usr/lib64) is kept, and
-    // the directory it points to keeps its own metadata, as rpm does.
-    if (w.followedLast) return;
-    await applyMeta(dest, e, meta);
-    dirTimes.set(dest, e.mtime);
+    let st: Stats | undefined;
+    try {
+      mkdirSync(dest, e.mode & 0o1777);
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err;
+      st = lstatSync(dest);
+      if (st.isSymbolicLink()) {
+        // A symlink standing where a package has a directory (/lib64 → usr/lib64) is kept,
+        // and the directory it points to keeps its own metadata, as rpm does.
+        resolveDir(e.path);
+        return undefined;
+      }
+      if (!st.isDirectory()) throw new CheckoutConflictError(e.path, `a ${kindOf(st)} is in the way of this directory`);
+    }
+    // mkdir gave mode & ~umask (plus setgid from a setgid parent) and root's owner:
+    // chown, then chmod (after chown, which may clear set-id bits), only when different.
+    const mode = e.mode & 0o7777;
+    const have = st ? { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid } : { mode: (e.mode & 0o1777 & ~UMASK) | (dir.sgid ? S_ISGID : 0), uid: 0, gid: dir.sgid ? -1 : 0 };
+    const chown = meta.owners && (have.uid !== e.uid || have.gid !== e.gid);
+    if (chown) lchownSync(dest, e.uid, e.gid);
+    if (chown || have.mode !== mode) chmodSync(dest, mode);
+    dirs.set(e.path, { real: rel, sgid: (mode & S_ISGID) !== 0 });
+    dirTimes.set(e.path, e.mtime);
+    return xattrsOf(e, dest);
   }
 
   async function addOther(e: TreeEntry): Promise<void> {
-    const w = await walk(e.path);
-    refuseDir(e, w.leaf);
-    const dest = abs(w);
-    const replace = w.leaf.kind !== 'missing';
+    const { dir, rel, dest } = leafOf(e.path);
+    const m = metaIn(e, dir);
     if (e.type === 'symlink') {
-      await place(dest, replace, (p) => makeSymlink(p, e, meta));
+      // Replacing a link may change where cached directory paths lead.
+      if (place(dest, (p) => makeSymlink(p, e, m), refuseDir(e))) resetDirs();
       res.symlinks++;
+      await xattrsOf(e, dest);
     } else if (e.type === 'hardlink') {
       // Only to a regular file inside this tree, reached without leaving the root.
-      const t = await walkInRoot(e.linkTarget as string, probe);
+      const t = walkInRoot(e.linkTarget as string, probe);
       if (t.leaf.kind !== 'file') throw new CheckoutConflictError(e.path, `hard link target ${e.linkTarget} is ${t.leaf.kind === 'missing' ? 'missing' : `a ${t.leaf.kind}`}, not a regular file in this tree`);
+      const targetRel = [...t.dir, t.name].join('/');
       try {
-        await linkFrom(abs(t), dest, replace);
+        place(dest, (p) => linkSync(abs(targetRel), p), refuseDir(e));
       } catch (err) {
         if (!isErrno(err, 'EMLINK')) throw err;
-        await place(dest, replace, (p) => makeCopy(abs(t), p, e, meta));
+        place(dest, (p) => makeCopy(abs(targetRel), p, e, m), refuseDir(e));
       }
       res.hardlinks++;
-      const targetRel = [...t.dir, t.name].join('/');
       const g = groups.get(targetRel) ?? new Set([targetRel]);
-      g.add([...w.dir, w.name].join('/'));
+      g.add(rel);
       groups.set(targetRel, g);
     } else if (e.type === 'fifo' || devices) {
-      await place(dest, replace, (p) => makeDeviceOrFifo(p, e, meta));
+      await placeNode(dest, e, m, refuseDir(e));
+      await xattrsOf(e, dest);
       res.nodes++;
     } else {
       res.skippedNodes.push(e.path);
@@ -273,28 +339,16 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     }
   }
 
+  // One entry at a time, synchronously unless it needs a host tool (xattrs, device nodes):
+  // entries depend on earlier ones (parents, replacements), and in-order sync calls beat
+  // any parallelism over the threadpool here.
   async function add(entries: readonly TreeEntry[], source?: EntrySource): Promise<void> {
     if (source) packages.push({ rpmSha256: source.rpmSha256, importer: source.importer ?? DEFAULT_IMPORTER });
-    let batch: Promise<void>[] = [];
-    const flush = async () => {
-      const results = await Promise.allSettled(batch);
-      batch = [];
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
-    };
     for (const e of entries) {
       if (!source && e.key) looseKeys.add(e.key);
-      if (e.type === 'file') {
-        // Regular files never change how later paths resolve, so they run in parallel.
-        batch.push(addFile(e));
-        if (batch.length >= concurrency) await flush();
-        continue;
-      }
-      await flush();
-      if (e.type === 'dir') await addDir(e);
-      else await addOther(e);
+      const pending = e.type === 'file' ? addFile(e) : e.type === 'dir' ? addDir(e) : addOther(e);
+      if (pending) await pending;
     }
-    await flush();
   }
 
   async function writeRecord(): Promise<void> {
@@ -306,15 +360,20 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     root,
     method,
     add,
+    invalidate: resetDirs,
     async breakLink(path: string) {
-      const w = await walk(path, true);
+      const w = walkInRoot(path, probe, { followLast: true });
       if (w.leaf.kind !== 'file') throw new CheckoutConflictError(path, `cannot copy-up: not a regular file (${w.leaf.kind})`);
-      return copyUp(abs(w));
+      return copyUp(abs([...w.dir, w.name].join('/')));
     },
     async finish() {
-      // Directory times last (adding entries touched them), deepest first.
-      const dirs = [...dirTimes].sort((a, b) => b[0].split('/').length - a[0].split('/').length);
-      for (const [d, t] of dirs) await utimes(d, t, t);
+      // Directory times last (adding entries touched them). Resolved afresh: scriptlets
+      // may have changed the tree since, and this must not follow a link out of it.
+      resetDirs();
+      for (const [lex, t] of dirTimes) {
+        const d = resolveDir(lex, false);
+        if (d) lutimesSync(abs(d.real), t, t);
+      }
       await writeRecord();
       res.linkGroups = [...groups.values()].map((g) => [...g].sort()).sort((a, b) => (a[0] < b[0] ? -1 : 1));
       return res;
@@ -331,7 +390,7 @@ export async function checkoutTree(store: Store, entries: readonly TreeEntry[], 
 
 /** Copy-up a file inside any tree (no checkout handle needed), following symlinks within `root`. */
 export async function breakLink(root: string, path: string): Promise<boolean> {
-  const w = await walkInRoot(path, fsProbe(root), { followLast: true });
+  const w = walkInRoot(path, fsProbe(root), { followLast: true });
   if (w.leaf.kind !== 'file') throw new CheckoutConflictError(path, `cannot copy-up: not a regular file (${w.leaf.kind})`);
   return copyUp(`${root}/${[...w.dir, w.name].join('/')}`);
 }

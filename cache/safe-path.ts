@@ -48,7 +48,7 @@ export function resolveLinkLexically(base: readonly string[], target: string): s
 
 export type ProbeResult = { kind: 'missing' } | { kind: 'dir' } | { kind: 'symlink'; target: string } | { kind: 'file' } | { kind: 'other' };
 /** lstat-like look at a root-relative path (''= the root itself). */
-export type Probe = (rel: string) => Promise<ProbeResult>;
+export type Probe = (rel: string) => ProbeResult;
 
 export interface Walked {
   /** Real, symlink-free components of the directory holding the leaf. */
@@ -65,14 +65,15 @@ export interface WalkOptions {
   /** Follow a symlink in the final component (for directories, hard-link targets, copy-up). */
   followLast?: boolean;
   /** Called to create a missing intermediate directory; without it a missing one is an error. */
-  mkdir?: (rel: string) => Promise<void>;
+  mkdir?: (rel: string) => void;
 }
 
 /**
  * Walk an entry path inside the root, lstat-ing each component through `probe` and
- * following symlinks chroot-style. Never produces a path outside the root.
+ * following symlinks chroot-style. Never produces a path outside the root. Synchronous:
+ * the probe is an lstat, and a checkout walks tens of thousands of paths.
  */
-export async function walkInRoot(path: string, probe: Probe, opts: WalkOptions = {}): Promise<Walked> {
+export function walkInRoot(path: string, probe: Probe, opts: WalkOptions = {}): Walked {
   const todo = splitEntryPath(path);
   let cur: string[] = [];
   let hops = 0;
@@ -86,7 +87,7 @@ export async function walkInRoot(path: string, probe: Probe, opts: WalkOptions =
     }
     const cand = [...cur, c];
     const last = todo.length === 0;
-    const r = await probe(cand.join('/'));
+    const r = probe(cand.join('/'));
     if (r.kind === 'symlink' && (!last || opts.followLast)) {
       if (++hops > MAX_SYMLINK_HOPS) throw new UnsafePathError(path, `too many levels of symbolic links at ${cand.join('/')}`);
       const { absolute, comps } = linkTargetComponents(r.target);
@@ -99,7 +100,7 @@ export async function walkInRoot(path: string, probe: Probe, opts: WalkOptions =
     if (last) return { dir: cur, name: c, leaf: r, followedLast };
     if (r.kind === 'dir') cur = cand;
     else if (r.kind === 'missing' && opts.mkdir) {
-      await opts.mkdir(cand.join('/'));
+      opts.mkdir(cand.join('/'));
       cur = cand;
     } else {
       throw new UnsafePathError(path, r.kind === 'missing' ? `${cand.join('/')} does not exist` : `${cand.join('/')} is not a directory`);

@@ -16,6 +16,8 @@ export interface ExecOptions {
   /** Inherit the terminal (for `ct enter`): nothing is captured. */
   inherit?: boolean;
   timeoutMs?: number;
+  /** Run it in a new session (setsid), away from our controlling terminal. */
+  newSession?: boolean;
 }
 
 export interface ExecResult {
@@ -35,6 +37,7 @@ export function exec(argv: readonly string[], opts: ExecOptions = {}): Promise<E
       stdio,
       signal: opts.signal,
       timeout: opts.timeoutMs,
+      detached: opts.newSession,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -5,9 +5,12 @@
 // namespace + pivot_root work in one exec (no shell, dies with us); the argv is built as
 // data by sandboxArgv() so it is testable without a host.
 // No user namespace: scriptlets run as real root so chown to any uid works, as under rpm.
+//
+// A transaction runs a hundred scriptlets or more, and a bwrap start (new namespaces,
+// mounts, pivot_root) costs 15-25 ms each: openSandboxSession() sets the sandbox up once
+// and enters it per command with nsenter (one exec). See sandbox-session.ts.
 import { spawnSync } from 'node:child_process';
 import { lstatSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec } from './exec.js';
 import { HostError } from './errors.js';
@@ -40,14 +43,33 @@ export const SCRIPTLET_ENV: Record<string, string> = {
   RPM_INSTALL_PREFIX: '/',
 };
 
-export function sandboxArgv(o: SandboxOptions): string[] {
+/** bwrap's options for the root, its mounts and namespaces (shared with the session). */
+export function sandboxBase(o: Pick<SandboxOptions, 'root' | 'hostname' | 'cwd'>): string[] {
   const a = ['bwrap', '--bind', o.root, '/', '--proc', '/proc', '--dev', '/dev'];
   a.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try');
   a.push('--hostname', o.hostname ?? 'localhost.localdomain', '--die-with-parent', '--new-session');
   a.push('--chdir', o.cwd ?? '/', '--clearenv');
+  return a;
+}
+
+export function sandboxArgv(o: SandboxOptions): string[] {
+  const a = sandboxBase(o);
   for (const [k, v] of Object.entries(o.env ?? SCRIPTLET_ENV).sort(([x], [y]) => (x < y ? -1 : 1))) a.push('--setenv', k, v);
   a.push('--', ...o.argv);
   return a;
+}
+
+/** /proc and /dev are mount points: they must be real directories of the root, never a symlink a package planted (it would point the mount elsewhere). */
+export function checkMountpoints(root: string): void {
+  for (const d of ['proc', 'dev']) {
+    let st;
+    try {
+      st = lstatSync(join(root, d));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // ENOENT: bwrap creates it
+    }
+    if (st && !st.isDirectory()) throw new HostError('E_SANDBOX', `${join(root, d)} is not a directory; refusing to mount over it`);
+  }
 }
 
 /**
@@ -55,15 +77,7 @@ export function sandboxArgv(o: SandboxOptions): string[] {
  * exit: callers decide, as rpm does per scriptlet type).
  */
 export async function runInSandbox(o: SandboxOptions): Promise<SandboxResult> {
-  // /proc and /dev are mount points: they must be real directories of the root, never a
-  // symlink a package planted (it would point the mount elsewhere).
-  for (const d of ['proc', 'dev']) {
-    const st = await lstat(join(o.root, d)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return undefined; // bwrap creates it inside the root
-      throw e;
-    });
-    if (st && !st.isDirectory()) throw new HostError('E_SANDBOX', `${join(o.root, d)} is not a directory; refusing to mount over it`);
-  }
+  checkMountpoints(o.root);
   const okCodes = Array.from({ length: 256 }, (_, i) => i);
   const r = await exec(sandboxArgv(o), { input: o.input, timeoutMs: o.timeoutMs, signal: o.signal, okCodes, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
@@ -74,15 +88,7 @@ export async function runInSandbox(o: SandboxOptions): Promise<SandboxResult> {
  * functions must return their result to the running Lua state.
  */
 export function runInSandboxSync(o: SandboxOptions): SandboxResult {
-  for (const d of ['proc', 'dev']) {
-    let st;
-    try {
-      st = lstatSync(join(o.root, d));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // ENOENT: bwrap creates it
-    }
-    if (st && !st.isDirectory()) throw new HostError('E_SANDBOX', `${join(o.root, d)} is not a directory; refusing to mount over it`);
-  }
+  checkMountpoints(o.root);
   const argv = sandboxArgv(o);
   const r = spawnSync(argv[0], argv.slice(1), {
     input: o.input ?? '',

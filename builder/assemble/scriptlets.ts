@@ -3,10 +3,13 @@
 // (the body written to a temp file inside the root) or `prog $1` without a body, in the
 // sandbox, with rpm's environment, stdin carrying file-trigger paths. Never throws for a
 // failing script: the caller applies rpm's policy (a %pre failure skips the package, a
-// %post failure is a warning).
+// %post failure is a warning). One sandbox session serves the whole transaction
+// (kernel/sandbox-session.ts); where it cannot start, each script gets its own sandbox.
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, unlinkSync, writeSync, constants as fsc } from 'node:fs';
-import { runInSandbox, runInSandboxSync, SCRIPTLET_ENV } from '../../kernel/sandbox.js';
+import { runInSandbox, runInSandboxSync, SCRIPTLET_ENV, type SandboxResult } from '../../kernel/sandbox.js';
+import { openSandboxSession, type SandboxSession } from '../../kernel/sandbox-session.js';
+import type { Logger } from '../context.js';
 import { createLuaRuntime, type LuaRuntime } from './lua/runtime.js';
 import { DEFAULT_MACROS } from './lua/macros.js';
 import { rootedFs } from './rooted-fs.js';
@@ -14,7 +17,8 @@ import type { Scriptlet, ScriptletResult } from './types.js';
 
 export interface ScriptletRunner {
   run(nevra: string, kind: string, s: Scriptlet, args: number[], opts?: { stdin?: string; source?: string }): Promise<ScriptletResult>;
-  close(): void;
+  /** End the sandbox session; call before touching the root's /proc and /dev. */
+  close(): Promise<void>;
 }
 
 export interface ScriptletRunnerOptions {
@@ -22,12 +26,24 @@ export interface ScriptletRunnerOptions {
   macros?: Record<string, string>;
   timeoutMs?: number;
   signal?: AbortSignal;
+  log?: Logger;
 }
 
 const MAX_OUTPUT = 64 * 1024;
 
 export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunner {
   const fs = rootedFs(o.root);
+  // Opened at the first script that runs a program; %pretrans Lua usually runs before.
+  let session: SandboxSession | undefined;
+  let opening: Promise<SandboxSession | undefined> | undefined;
+  const openSession = () =>
+    (opening ??= openSandboxSession({ root: o.root, signal: o.signal }).then(
+      (s) => (session = s),
+      (e: Error) => {
+        o.log?.warn(`scriptlets get one sandbox each (slower): ${e.message}`);
+        return undefined;
+      },
+    ));
   let lua: LuaRuntime | undefined;
   const luaRuntime = () =>
     (lua ??= createLuaRuntime({
@@ -35,7 +51,7 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
       env: SCRIPTLET_ENV,
       macros: { ...DEFAULT_MACROS, ...o.macros },
       exec: (argv) => {
-        const r = runInSandboxSync({ root: o.root, argv, timeoutMs: o.timeoutMs });
+        const r = session ? session.runSync({ argv, timeoutMs: o.timeoutMs }) : runInSandboxSync({ root: o.root, argv, timeoutMs: o.timeoutMs });
         return { code: r.code, output: r.stdout + r.stderr };
       },
     }));
@@ -67,7 +83,10 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
       try {
         temp = s.body.trim() ? writeTemp(s.body) : undefined;
         const argv = [...s.prog, ...(temp ? [temp] : []), ...args.map(String)];
-        const r = await runInSandbox({ root: o.root, argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal });
+        const sess = await openSession();
+        const r: SandboxResult = sess
+          ? await sess.run({ argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal })
+          : await runInSandbox({ root: o.root, argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal });
         return { ...base, ok: r.code === 0, exitCode: r.code, output: clip(r.stdout + r.stderr) };
       } catch (e) {
         return { ...base, ok: false, exitCode: -1, output: (e as Error).message };
@@ -82,8 +101,10 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
         }
       }
     },
-    close() {
+    async close() {
       lua?.close();
+      lua = undefined;
+      await (await opening)?.close();
     },
   };
 }

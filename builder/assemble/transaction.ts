@@ -14,7 +14,7 @@ import type { Logger } from '../context.js';
 import { formatNevra } from '../model/package.js';
 import { createScriptletRunner } from './scriptlets.js';
 import { countByName, packageFileTriggers, packageTriggers, transFileTriggers } from './triggers.js';
-import { checkoutPackage, openRootCheckout } from './unpack.js';
+import { checkoutPackage, openRootCheckout, type RootCheckout } from './unpack.js';
 import type { InstallPackage, Scriptlet, ScriptletResult } from './types.js';
 
 export interface TransactionOptions {
@@ -41,7 +41,7 @@ export interface TransactionResult {
 }
 
 export async function runTransaction(ordered: readonly InstallPackage[], o: TransactionOptions): Promise<TransactionResult> {
-  const runner = createScriptletRunner({ root: o.root, macros: o.macros, timeoutMs: o.scriptTimeoutMs, signal: o.signal });
+  const runner = createScriptletRunner({ root: o.root, macros: o.macros, timeoutMs: o.scriptTimeoutMs, signal: o.signal, log: o.log });
   const results: ScriptletResult[] = [];
   const installed: InstallPackage[] = [];
   const skipped: InstallPackage[] = [];
@@ -50,9 +50,13 @@ export async function runTransaction(ordered: readonly InstallPackage[], o: Tran
   let files = 0;
   let bytes = 0;
 
+  let rc: RootCheckout | undefined;
   const run = async (pkg: InstallPackage, kind: string, s: Scriptlet, args: number[], opts: { stdin?: string; source?: string } = {}) => {
     const t = Date.now();
     const r = await runner.run(formatNevra(pkg), kind, s, args, opts);
+    // The script may have changed the tree (even swapped a directory for a symlink out of
+    // it): the checkout must look again before trusting what it knew.
+    rc?.checkout.invalidate();
     scriptMs += Date.now() - t;
     results.push(r);
     if (!r.ok) o.log.warn(`%${kind}(${r.nevra}) scriptlet failed, exit status ${r.exitCode}${r.output.trim() ? `:\n    ${r.output.trim().split('\n').slice(-10).join('\n    ')}` : ''}`);
@@ -71,7 +75,7 @@ export async function runTransaction(ordered: readonly InstallPackage[], o: Tran
     }
 
     // The checkout opens after %pretrans, which may have made links (/bin → usr/bin).
-    const rc = await openRootCheckout(o.store, o.root, o.method, o.log, o.prefColor ?? 2);
+    rc = await openRootCheckout(o.store, o.root, o.method, o.log, o.prefColor ?? 2);
     for (const pkg of ordered) {
       o.signal?.throwIfAborted();
       const nevra = formatNevra(pkg);
@@ -121,12 +125,13 @@ export async function runTransaction(ordered: readonly InstallPackage[], o: Tran
       const owner = installed[f.owner];
       await run(owner, 'transfiletriggerin', f.trigger.script, [countByName(installed, owner.name)], { stdin: f.paths.join('\n') + '\n' });
     }
+    await runner.close(); // the sandbox's mounts go before /proc and /dev are looked at
     const checkout = await rc.checkout.finish();
     if (rc.rootMtime !== undefined) await utimes(o.root, rc.rootMtime, rc.rootMtime);
     removeMountpoints(o.root, installed);
     return { installed, skipped, scriptlets: results, checkout, files, bytes, ms: { unpack: unpackMs, scriptlets: scriptMs } };
   } finally {
-    runner.close();
+    await runner.close();
   }
 }
 

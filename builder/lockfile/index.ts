@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Ajv } from 'ajv';
 import { BuilderError, ValidationError, isErrno } from '../errors.js';
 import { LOCKFILE_VERSION, type LockedPackage, type LockedRepo, type Lockfile } from '../model/lockfile.js';
 import { compareEvr } from '../rpm/vercmp.js';
+import { validatorFor } from '../schema/validate.js';
 
 const checksum = { type: 'string', pattern: '^(sha1|sha224|sha256|sha384|sha512|md5):[0-9a-f]+$' } as const;
 const name = { type: 'string', minLength: 1, pattern: '^[^\\s/]+$' } as const;
@@ -58,10 +58,7 @@ export const LOCKFILE_SCHEMA = {
   },
 } as const;
 
-let validateMemo: ReturnType<Ajv['compile']> | undefined;
-function validator() {
-  return (validateMemo ??= new Ajv({ allErrors: true, strict: true }).compile(LOCKFILE_SCHEMA));
-}
+const validator = () => validatorFor('lockfile', LOCKFILE_SCHEMA);
 
 /** All problems of a lock (schema, then semantics: duplicate NEVRAs, unknown repo ids). */
 export function lockfileProblems(lock: unknown): string[] {

@@ -31,8 +31,13 @@ const MAX_OCTAL_7 = 0o7777777;
 const MAX_OCTAL_11 = 0o77777777777;
 
 function octal(buf: Buffer, off: number, width: number, value: number): void {
-  // width includes the terminating NUL, as GNU tar writes numeric fields.
-  buf.write(value.toString(8).padStart(width - 1, '0') + '\0', off, width, 'latin1');
+  // width includes the terminating NUL, as GNU tar writes numeric fields. Digit by digit
+  // (division, not shifts: 11 octal digits exceed 32 bits): 30k headers per template.
+  buf[off + width - 1] = 0;
+  for (let i = off + width - 2; i >= off; i--) {
+    buf[i] = 0x30 + (value % 8);
+    value = Math.floor(value / 8);
+  }
 }
 
 /** One PAX record: "<len> <key>=<value>\n", len counting itself. */
@@ -59,7 +64,8 @@ export function splitUstarPath(path: string): { prefix: string; name: string } |
 }
 
 function rawHeader(h: { name: string; prefix: string; type: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: string; devmajor: number; devminor: number }): Buffer {
-  const b = Buffer.alloc(BLOCK);
+  // From Node's shared pool (Buffer.alloc makes a fresh ArrayBuffer each time: slow).
+  const b = Buffer.allocUnsafe(BLOCK).fill(0);
   b.write(h.name, 0, 100, 'utf8');
   octal(b, 100, 8, h.mode & 0o7777);
   octal(b, 108, 8, h.uid);
@@ -75,13 +81,61 @@ function rawHeader(h: { name: string; prefix: string; type: string; mode: number
   octal(b, 337, 8, h.devminor);
   b.write(h.prefix, 345, 155, 'utf8');
   let sum = 0;
-  for (const x of b) sum += x;
+  for (let i = 0; i < BLOCK; i++) sum += b[i]; // (an indexed loop: the iterator was a hot spot)
   b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
   return b;
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const ascii = (s: string) => PRINTABLE_ASCII.test(s);
+
 function padTo(len: number): number {
   return (BLOCK - (len % BLOCK)) % BLOCK;
+}
+
+interface Layout {
+  path: string;
+  split: { prefix: string; name: string };
+  linkname: string;
+  /** PAX records, empty when the ustar header holds everything. */
+  records: Buffer[];
+}
+
+/** Where each value goes: into the ustar fields, or (too long, non-ASCII, too big) into PAX records. */
+function layoutHeader(h: TarHeader): Layout {
+  const path = h.type === 'dir' && !h.path.endsWith('/') ? h.path + '/' : h.path;
+  const linkpath = h.linkpath ?? '';
+  const records: Buffer[] = [];
+  let split = ascii(path) ? splitUstarPath(path) : undefined;
+  if (!split) {
+    records.push(paxRecord('path', path));
+    split = { prefix: '', name: truncateBytes(path, 100) };
+  }
+  let linkname = linkpath;
+  if (linkpath.length > 100 || !ascii(linkpath)) {
+    records.push(paxRecord('linkpath', linkpath));
+    linkname = truncateBytes(linkpath, 100);
+  }
+  if (h.uid > MAX_OCTAL_7) records.push(paxRecord('uid', String(h.uid)));
+  if (h.gid > MAX_OCTAL_7) records.push(paxRecord('gid', String(h.gid)));
+  if (h.size > MAX_OCTAL_11) records.push(paxRecord('size', String(h.size)));
+  if (h.mtime > MAX_OCTAL_11 || h.mtime < 0) records.push(paxRecord('mtime', String(h.mtime)));
+  for (const name of Object.keys(h.xattrs ?? {}).sort()) records.push(paxRecord(`SCHILY.xattr.${name}`, (h.xattrs as Record<string, Buffer>)[name]));
+  return { path, split, linkname, records };
+}
+
+function paxLength(records: Buffer[]): number {
+  let n = 0;
+  for (const r of records) n += r.length;
+  return n;
+}
+
+/** Bytes encodeHeader(h) will produce, without building the blocks. */
+export function headerSize(h: TarHeader): number {
+  const { records } = layoutHeader(h);
+  if (!records.length) return BLOCK;
+  const n = paxLength(records);
+  return 2 * BLOCK + n + padTo(n);
 }
 
 /**
@@ -89,26 +143,7 @@ function padTo(len: number): number {
  * paths, long link targets, large ids or sizes, xattrs) followed by the ustar header.
  */
 export function encodeHeader(h: TarHeader): Buffer {
-  const path = h.type === 'dir' && !h.path.endsWith('/') ? h.path + '/' : h.path;
-  const linkpath = h.linkpath ?? '';
-  const records: Buffer[] = [];
-  const ascii = (s: string) => /^[\x20-\x7e]*$/.test(s);
-  let split = ascii(path) ? splitUstarPath(path) : undefined;
-  if (!split) {
-    records.push(paxRecord('path', path));
-    split = { prefix: '', name: truncateBytes(path, 100) };
-  }
-  let linkname = linkpath;
-  if (Buffer.byteLength(linkpath) > 100 || !ascii(linkpath)) {
-    records.push(paxRecord('linkpath', linkpath));
-    linkname = truncateBytes(linkpath, 100);
-  }
-  const big = (v: number, max: number) => v > max;
-  if (big(h.uid, MAX_OCTAL_7)) records.push(paxRecord('uid', String(h.uid)));
-  if (big(h.gid, MAX_OCTAL_7)) records.push(paxRecord('gid', String(h.gid)));
-  if (big(h.size, MAX_OCTAL_11)) records.push(paxRecord('size', String(h.size)));
-  if (big(h.mtime, MAX_OCTAL_11) || h.mtime < 0) records.push(paxRecord('mtime', String(h.mtime)));
-  for (const name of Object.keys(h.xattrs ?? {}).sort()) records.push(paxRecord(`SCHILY.xattr.${name}`, (h.xattrs as Record<string, Buffer>)[name]));
+  const { path, split, linkname, records } = layoutHeader(h);
   const mtime = Math.min(Math.max(h.mtime, 0), MAX_OCTAL_11);
   const main = rawHeader({
     name: split.name,

@@ -4,8 +4,8 @@
 // when the published manifest already carries that id and its artifacts exist, the build
 // is skipped and says so (--force rebuilds). A changed lock rebuilds, and every unchanged
 // package comes out of the store without being unpacked again.
-import { createHash } from 'node:crypto';
-import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, readdir, readFile, rename } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { cacheLayout, rootIdFor, storePaths, unregisterRoot } from '../../cache/index.js';
 import { exec } from '../../kernel/exec.js';
@@ -90,20 +90,63 @@ async function runHostHooks(kind: string, hooks: readonly string[], arg: string,
   }
 }
 
+const TRASH = '.trash-';
+
+/**
+ * Take directories out of the way at once (renamed to a trash name in the checkouts
+ * directory) and delete them off the critical path: one `rm -rf` process, on the other
+ * core, while the build goes on; the build awaits `done` before returning (wrapped: an
+ * async function returning a bare promise would wait for it). Trash that a killed
+ * build left behind (its pid no longer running) goes along.
+ */
+async function discardDirs(checkoutsDir: string, paths: readonly string[], ctx: Ctx): Promise<{ done: Promise<void> }> {
+  const trash: string[] = [];
+  for (const path of paths) {
+    const t = join(checkoutsDir, `${TRASH}${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(path, t);
+      trash.push(t);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // nothing there: nothing to discard
+    }
+  }
+  for (const entry of await readdir(checkoutsDir).catch(() => [] as string[])) {
+    const pid = Number(/^\.trash-(\d+)-/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !isRunning(pid)) trash.push(join(checkoutsDir, entry));
+  }
+  if (!trash.length) return { done: Promise.resolve() };
+  const done = exec(['rm', '-rf', '--one-file-system', '--', ...trash], { signal: ctx.signal }).then(
+    () => ctx.log.debug(`removed ${trash.join(', ')}`),
+    // Only space is lost, and the next build retries: not worth failing this one.
+    (e: Error) => ctx.log.warn(`could not remove ${trash.join(', ')}: ${e.message}`),
+  );
+  return { done };
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, not ours to signal
+  }
+}
+
 /**
  * Keep one checkout per template: the newest. It stays registered as a live root, so gc keeps
  * its objects and the next build of the template reuses them; older checkouts of the same
- * template (other build ids) are removed and unregistered, so they don't pile up.
+ * template (other build ids) are unregistered and discarded, so they don't pile up.
  */
-async function pruneCheckouts(checkoutsDir: string, storeDir: string, name: string, keep: string, ctx: Ctx): Promise<void> {
+async function pruneCheckouts(checkoutsDir: string, storeDir: string, name: string, keep: string, ctx: Ctx): Promise<{ done: Promise<void> }> {
   const rootsDir = storePaths(storeDir).roots;
+  const old: string[] = [];
   for (const entry of await readdir(checkoutsDir).catch(() => [] as string[])) {
     const path = join(checkoutsDir, entry);
     if (path === keep || !entry.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(entry.slice(name.length + 1))) continue;
     await unregisterRoot(rootsDir, rootIdFor(path));
-    await rm(path, { recursive: true, force: true });
-    ctx.log.debug(`removed the older checkout ${path}`);
+    old.push(path);
   }
+  return discardDirs(checkoutsDir, old, ctx);
 }
 
 export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions = {}): Promise<BuildResult> {
@@ -148,9 +191,10 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
   // 3. Fetch (verified, content-addressed package cache).
   const fetched = await fetchLock(lock, recipe.repos, ctx, { offline: opts.offline });
 
-  // 4. Assemble into a fresh root (a leftover from an interrupted build of this id is removed).
+  // 4. Assemble into a fresh root (the previous checkout of this id, or a leftover of an
+  // interrupted build, is discarded in the background).
   const root = join(layout.checkouts, `${name}-${buildId.slice(0, 16)}`);
-  await rm(root, { recursive: true, force: true });
+  const discarding = await discardDirs(layout.checkouts, [root], ctx);
   const asm = await assembleRoot(
     { lock, packages: fetched.packages.map((p) => ({ nevra: p.nevra, path: p.path, sha256: p.sha256 })), recipe, root, installTime: sde },
     ctx,
@@ -178,7 +222,8 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     { log: ctx.log, signal: ctx.signal },
   );
   await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
-  await pruneCheckouts(layout.checkouts, layout.store, name, root, ctx);
+  await (await pruneCheckouts(layout.checkouts, layout.store, name, root, ctx)).done;
+  await discarding.done;
 
   return {
     name,

@@ -2,7 +2,8 @@
 // required here: a shared base may hold only packages). ajv checks every file against
 // it with allErrors; ./check.ts then checks the merged result (required keys, URLs,
 // fingerprints, variables). Unknown keys are errors, with a "did you mean".
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { validatorFor } from '../schema/validate.js';
 import { locate, pointerToKey, type TreeNode } from './yaml-tree.js';
 
 export const ARCHES = ['x86_64', 'aarch64', 'ppc64le', 's390x', 'i686', 'i386', 'armv7hl', 'noarch', 'riscv64'] as const;
@@ -61,7 +62,12 @@ const overlayProps = {
   modules: {
     type: 'object',
     additionalProperties: false,
-    properties: { enable: strList, disable: strList },
+    properties: {
+      enable: strList,
+      disable: strList,
+      /** dnf's module_platform_id ("platform:el9"); default from distro (EL n: el<n>, Fedora n: f<n>). */
+      platform_id: { type: 'string', pattern: '^platform:[A-Za-z0-9_.+-]+$' },
+    },
   },
   multilib: { type: 'array', items: { enum: ARCHES } },
   hooks: {
@@ -142,11 +148,7 @@ const ALIASES: Record<string, string> = {
   'post-install': 'post_install',
 };
 
-let validateMemo: ReturnType<Ajv['compile']> | undefined;
-function validator() {
-  if (!validateMemo) validateMemo = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(RECIPE_FILE_SCHEMA);
-  return validateMemo;
-}
+const validator = () => validatorFor('recipeFile', RECIPE_FILE_SCHEMA);
 
 /** Validate one file's plain value; problems are `file:line: key: message`. */
 export function schemaProblems(tree: TreeNode, plain: unknown): string[] {

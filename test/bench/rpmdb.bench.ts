@@ -23,7 +23,7 @@ for (const f of files) {
 }
 await writeRpmdb(root, pkgs, { format, installTime: 1700000000 });
 `;
-execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+execFileSync('npm', ['run', 'build:lib'], { cwd: REPO_ROOT, stdio: 'ignore' });
 
 const { rhel6CoreStubRepo } = await import('../helpers/stub-repo.js');
 const repo = join(rhel6CoreStubRepo(), 'Packages');

@@ -2,7 +2,7 @@
 // symlinks planted by packages (usrmove and hostile ones), hard-link groups, device nodes,
 // EXDEV fallback onto a real tmpfs, the link-count limit, and copy-up.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breakLink, checkoutTree, listRoots, makeRdev, openCheckout, openStore, type Store, type TreeEntry } from '../../cache/index.js';
@@ -125,6 +125,23 @@ describe('checkoutTree', () => {
     expect(existsSync(join(outside, 'etc/p1'))).toBe(false);
   });
 
+  it('looks again after invalidate(): a directory a scriptlet swapped for a link out of the root still lands inside — security regression for issue 5', async () => {
+    const outside = join(tmp.path, 'outside2');
+    mkdirSync(outside, { recursive: true });
+    const target = join(tmp.path, 'co-swap');
+    const co = await openCheckout(store, target, { register: false });
+    await co.add([dir('etc'), dir('etc/x'), await file('etc/x/a', 'a')]);
+    // What a hostile %post could do between two packages:
+    rmSync(join(target, 'etc'), { recursive: true });
+    symlinkSync(outside, join(target, 'etc'));
+    co.invalidate();
+    await co.add([await file('etc/x/b', 'b'), await file('etc/c', 'c')]);
+    await co.finish();
+    expect(readdirSync(outside)).toEqual([]);
+    expect(readFileSync(join(target, outside.slice(1), 'x/b'), 'utf8')).toBe('b');
+    expect(readFileSync(join(target, outside.slice(1), 'c'), 'utf8')).toBe('c');
+  });
+
   it.runIf(IS_ROOT)('creates device nodes and fifos with owners', async () => {
     const target = join(tmp.path, 'co6');
     const node = (path: string, type: 'chardev' | 'blockdev' | 'fifo', rdev?: number): TreeEntry => ({ path, type, mode: 0o620, uid: 0, gid: 5, mtime: T, size: 0, rdev });
@@ -143,7 +160,7 @@ describe('checkoutTree', () => {
     const f = await file('f0', 'many links');
     const before = lstatSync(store.pathOf(f.key!)).nlink;
     const entries = Array.from({ length: 10 }, (_, i) => ({ ...f, path: `f${i}` }));
-    const r = await checkoutTree(store, entries, target, { linkLimit: before + 3, concurrency: 1 });
+    const r = await checkoutTree(store, entries, target, { linkLimit: before + 3 });
     expect(r.spilled).toBeGreaterThan(0);
     expect(lstatSync(store.pathOf(f.key!)).nlink).toBeLessThanOrEqual(before + 3);
     for (let i = 0; i < 10; i++) expect(readFileSync(join(target, `f${i}`), 'utf8')).toBe('many links');

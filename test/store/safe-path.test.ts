@@ -53,7 +53,7 @@ describe('resolveLinkLexically (chroot semantics)', () => {
 
 /** A fake tree: path → 'dir' | 'file' | symlink target ('->x'). */
 function fakeProbe(tree: Record<string, string>, made: string[] = []): Probe {
-  return async (rel): Promise<ProbeResult> => {
+  return (rel): ProbeResult => {
     if (rel === '' || made.includes(rel)) return { kind: 'dir' };
     const v = tree[rel];
     if (v === undefined) return { kind: 'missing' };
@@ -77,24 +77,24 @@ describe('walkInRoot', () => {
     { name: 'chained links', tree: { a: '->b', b: '->c/d', c: 'dir', 'c/d': 'dir' }, path: 'a/x', dir: ['c', 'd'], leaf: 'missing', leafName: 'x' },
     { name: 'final link to / is the root', tree: { r: '->/' }, path: 'r', follow: true, dir: [], leaf: 'dir', leafName: '' },
   ];
-  it.each(cases)('$name', async (c) => {
+  it.each(cases)('$name', (c) => {
     const made: string[] = [];
-    const w = await walkInRoot(c.path, fakeProbe(c.tree, made), { followLast: c.follow, mkdir: async (rel) => void made.push(rel) });
+    const w = walkInRoot(c.path, fakeProbe(c.tree, made), { followLast: c.follow, mkdir: (rel) => void made.push(rel) });
     expect(w.dir).toEqual(c.dir);
     expect(w.name).toBe(c.leafName);
     expect(w.leaf.kind).toBe(c.leaf);
   });
 
-  it('creates missing parents through mkdir, in order', async () => {
+  it('creates missing parents through mkdir, in order', () => {
     const made: string[] = [];
-    const w = await walkInRoot('lib64/a/b/c', fakeProbe({ usr: 'dir', 'usr/lib64': 'dir', lib64: '->usr/lib64' }, made), { mkdir: async (rel) => void made.push(rel) });
+    const w = walkInRoot('lib64/a/b/c', fakeProbe({ usr: 'dir', 'usr/lib64': 'dir', lib64: '->usr/lib64' }, made), { mkdir: (rel) => void made.push(rel) });
     expect(made).toEqual(['usr/lib64/a', 'usr/lib64/a/b']);
     expect(w.dir).toEqual(['usr', 'lib64', 'a', 'b']);
   });
 
-  it('refuses a file used as a directory, symlink loops and missing parents without mkdir', async () => {
-    await expect(walkInRoot('etc/passwd/x', fakeProbe({ etc: 'dir', 'etc/passwd': 'file' }))).rejects.toThrow(/not a directory/);
-    await expect(walkInRoot('a/x', fakeProbe({ a: '->b', b: '->a' }))).rejects.toThrow(/too many levels/);
-    await expect(walkInRoot('nope/x', fakeProbe({}))).rejects.toThrow(/does not exist/);
+  it('refuses a file used as a directory, symlink loops and missing parents without mkdir', () => {
+    expect(() => walkInRoot('etc/passwd/x', fakeProbe({ etc: 'dir', 'etc/passwd': 'file' }))).toThrow(/not a directory/);
+    expect(() => walkInRoot('a/x', fakeProbe({ a: '->b', b: '->a' }))).toThrow(/too many levels/);
+    expect(() => walkInRoot('nope/x', fakeProbe({}))).toThrow(/does not exist/);
   });
 });

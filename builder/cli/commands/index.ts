@@ -37,6 +37,8 @@ export async function loadGroups(args: readonly string[], valueFlags: ReadonlySe
     word = a;
     break;
   }
+  // `vzbuild --version` needs no command at all.
+  if (word === undefined && args.some((a) => a === '-V' || a === '--version')) return [];
   const wanted = COMMAND_GROUPS.filter((g) => word !== undefined && g.commands.includes(word));
   const groups = wanted.length ? wanted : COMMAND_GROUPS;
   return Promise.all(groups.map(async (g) => (await g.load()).register));

@@ -1,0 +1,169 @@
+// One sandbox for a whole install transaction. A bwrap start (namespaces, mounts,
+// pivot_root) costs 15-25 ms, and a transaction runs a hundred scriptlets or more: so
+// bwrap sets the sandbox up once, exactly as runInSandbox does, and keeps it alive with
+// the host's static busybox blocking on its stdin (bound read-only into the sandbox's
+// private /dev tmpfs, so nothing of it lands in the root); each command then enters the
+// namespaces and root with nsenter, one exec.
+//
+// Containment stays runInSandbox's: same namespaces, root, /proc and /dev, a new session,
+// a clean environment, cwd "/". Processes a command leaves behind are killed when it
+// returns, as they die with a per-command bwrap's pid namespace, so nothing runs inside
+// while the host writes the tree between scriptlets. No no_new_privs (bwrap sets it): we
+// run as root with every capability, as bwrap gives root, so it would guard nothing.
+// Closing the session (or our death: stdin EOF) ends busybox and the pid namespace.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { exec, which } from './exec.js';
+import { HostCommandError, HostError } from './errors.js';
+import { checkMountpoints, sandboxBase, SCRIPTLET_ENV, type SandboxResult } from './sandbox.js';
+
+/** Where the host's busybox appears inside: the sandbox's own /dev, never the root. */
+export const SESSION_BUSYBOX = '/dev/.vzbuild/busybox';
+const ALL_CODES = Array.from({ length: 256 }, (_, i) => i);
+const MAX_OUTPUT = 64 << 20;
+
+export interface SessionOptions {
+  root: string;
+  hostname?: string;
+  signal?: AbortSignal;
+}
+
+export interface SessionRun {
+  argv: string[];
+  /** Complete environment inside (default: rpm's scriptlet environment). */
+  env?: Record<string, string>;
+  input?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SandboxSession {
+  run(r: SessionRun): Promise<SandboxResult>;
+  runSync(r: SessionRun): SandboxResult;
+  close(): Promise<void>;
+}
+
+export function sessionArgv(o: SessionOptions & { busybox: string }): string[] {
+  return [...sandboxBase(o), '--ro-bind', o.busybox, SESSION_BUSYBOX, '--info-fd', '3', '--', SESSION_BUSYBOX, 'sh', '-c', `echo ready; exec ${SESSION_BUSYBOX} cat >/dev/null`];
+}
+
+/** Enter the namespaces and root of `pid` (the session's holder), in its cwd ("/"). */
+export function enterArgv(nsenter: string, pid: number, argv: readonly string[]): string[] {
+  return [nsenter, '--target', String(pid), '--mount', '--uts', '--ipc', '--net', '--pid', '--cgroup', '--root', '--wd', '--', ...argv];
+}
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+}
+
+/** A process's pid-namespace link and state, or undefined once it is gone. */
+function procInfo(pid: number): { ns: string; state: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return { ns: readlinkSync(`/proc/${pid}/ns/pid`), state: stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw e;
+  }
+}
+
+export async function openSandboxSession(o: SessionOptions): Promise<SandboxSession> {
+  checkMountpoints(o.root);
+  const hostEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+  const tools = ['busybox', 'nsenter', 'setsid'];
+  const [busybox, nsenter, setsid] = await Promise.all(tools.map((t) => which(t, hostEnv)));
+  if (!busybox || !nsenter || !setsid) throw new HostError('E_SANDBOX', `a sandbox session needs ${tools.join(', ')} on PATH; missing ${tools.filter((_, i) => ![busybox, nsenter, setsid][i]).join(', ')}`);
+  const argv = sessionArgv({ ...o, busybox: realpathSync(busybox) });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: hostEnv });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const kill = () => child.kill('SIGKILL');
+  o.signal?.addEventListener('abort', kill, { once: true });
+
+  let initPid: number;
+  let holder: number;
+  let pidNs: string;
+  try {
+    let info = '';
+    let out = '';
+    let err = '';
+    child.stdio[3]?.on('data', (b: Buffer) => void (info += b.toString('utf8')));
+    child.stderr?.on('data', (b: Buffer) => void (err += b.toString('utf8')));
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code) => reject(new HostCommandError(argv, code, null, err || 'exited before the sandbox was ready')));
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b.toString('utf8');
+        if (out.includes('ready\n')) resolve();
+      });
+    });
+    child.stdout?.resume();
+    // The info JSON is written before the command starts, so it is complete by now.
+    initPid = (JSON.parse(info) as { 'child-pid': number })['child-pid'];
+    const kids = childrenOf(initPid);
+    if (kids.length !== 1) throw new HostError('E_SANDBOX', `sandbox session: expected one process under bwrap's init, found ${kids.length}`);
+    holder = kids[0];
+    pidNs = readlinkSync(`/proc/${holder}/ns/pid`);
+  } catch (e) {
+    kill();
+    o.signal?.removeEventListener('abort', kill);
+    throw e instanceof HostError ? e : new HostError('E_SANDBOX', `cannot start the sandbox session for ${o.root}: ${(e as Error).message}`, { cause: e });
+  }
+
+  /** Kill what the last command left running inside (orphans land under bwrap's init). */
+  function reap(): void {
+    for (let round = 0; round < 1000; round++) {
+      const strays = childrenOf(initPid).filter((p) => {
+        if (p === holder) return false;
+        const i = procInfo(p);
+        return i !== undefined && i.ns === pidNs && i.state !== 'Z';
+      });
+      if (!strays.length) return;
+      for (const p of strays) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e; // ESRCH: exited meanwhile
+        }
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // let init reap them
+    }
+    throw new HostError('E_SANDBOX', `processes left by a scriptlet in ${o.root} would not stop`);
+  }
+
+  let closed = false;
+  const check = () => {
+    if (closed) throw new HostError('E_SANDBOX', `sandbox session for ${o.root} is closed`);
+  };
+  return {
+    async run(r) {
+      check();
+      try {
+        const res = await exec(enterArgv(nsenter, holder, r.argv), { input: r.input, timeoutMs: r.timeoutMs, signal: r.signal, okCodes: ALL_CODES, env: r.env ?? SCRIPTLET_ENV, newSession: true, maxBuffer: MAX_OUTPUT });
+        return { code: res.code, stdout: res.stdout, stderr: res.stderr };
+      } finally {
+        reap();
+      }
+    },
+    runSync(r) {
+      check();
+      // spawnSync has no setsid of its own: the setsid tool gives the new session.
+      const a = [setsid, ...enterArgv(nsenter, holder, r.argv)];
+      try {
+        const res = spawnSync(a[0], a.slice(1), { input: r.input ?? '', timeout: r.timeoutMs, env: r.env ?? SCRIPTLET_ENV, maxBuffer: MAX_OUTPUT });
+        if (res.error) throw new HostError('E_SANDBOX', `${a[0]}: ${res.error.message}`, { cause: res.error });
+        return { code: res.status ?? 128 + 9, stdout: res.stdout.toString('utf8'), stderr: res.stderr.toString('utf8') };
+      } finally {
+        reap();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      o.signal?.removeEventListener('abort', kill);
+      child.stdin?.end(); // busybox cat sees EOF and exits; bwrap's init and the namespaces go with it
+      const timer = setTimeout(kill, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The transaction's sandbox session (kernel/sandbox-session.ts), against real bwrap and
+// nsenter on a root whose only program is a static busybox: commands run contained as
+// runInSandbox runs them, and what a command leaves running is killed when it returns
+// (security regression for issue 5: nothing may change the tree behind the checkout).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enterArgv, openSandboxSession, SESSION_BUSYBOX, sessionArgv, type SandboxSession } from '../../kernel/sandbox-session.js';
+import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
+
+describe('sandbox session argv', () => {
+  it('binds busybox into the private /dev, after --dev, and enters every namespace', () => {
+    const a = sessionArgv({ root: '/r', busybox: '/bin/busybox' });
+    expect(a.indexOf('--ro-bind')).toBeGreaterThan(a.indexOf('--dev'));
+    expect(a.slice(a.indexOf('--ro-bind'), a.indexOf('--ro-bind') + 3)).toEqual(['--ro-bind', '/bin/busybox', SESSION_BUSYBOX]);
+    expect(a).toEqual(expect.arrayContaining(['--unshare-pid', '--unshare-net', '--die-with-parent', '--new-session', '--clearenv']));
+    expect(enterArgv('/usr/bin/nsenter', 42, ['/bin/sh', '-c', 'x'])).toEqual(['/usr/bin/nsenter', '--target', '42', '--mount', '--uts', '--ipc', '--net', '--pid', '--cgroup', '--root', '--wd', '--', '/bin/sh', '-c', 'x']);
+  });
+});
+
+const canRun = IS_ROOT && tools('bwrap', 'nsenter', 'setsid', 'busybox');
+
+describe.skipIf(!canRun)('sandbox session', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let root: string;
+  let s: SandboxSession;
+  beforeAll(async () => {
+    tmp = tempDir('vzbuild-session-');
+    root = join(tmp.path, 'root');
+    mkdirSync(join(root, 'bin'), { recursive: true });
+    mkdirSync(join(root, 'etc'));
+    copyFileSync(realpathSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim()), join(root, 'bin/busybox'));
+    for (const a of ['sh', 'sleep', 'ln', 'hostname', 'cat', 'pwd']) symlinkSync('busybox', join(root, 'bin', a));
+    s = await openSandboxSession({ root });
+  });
+  afterAll(async () => {
+    await s?.close();
+    tmp?.cleanup();
+  });
+
+  it('runs commands inside the root, contained, with exit codes, stdin and a clean environment', async () => {
+    const r = await s.run({ argv: ['/bin/sh', '-c', 'pwd; hostname; ls /dev/null; cat /proc/net/dev | grep -c :; echo "$PATH|$HOME|$SECRET"; read x; echo "in:$x"; exit 3'], input: 'hello\n', env: { PATH: '/bin', HOME: '/root' } });
+    expect(r.code).toBe(3);
+    expect(r.stdout.split('\n')).toEqual(['/', 'localhost.localdomain', '/dev/null', '1', '/bin|/root|', 'in:hello', '']);
+    const sync = s.runSync({ argv: ['/bin/sh', '-c', 'cat; exit 5'], input: 'sync' });
+    expect(sync).toMatchObject({ code: 5, stdout: 'sync' });
+  });
+
+  it('kills what a command leaves running before it returns (no one writes the tree behind the checkout)', async () => {
+    const r = await s.run({ argv: ['/bin/sh', '-c', '(sleep 1; ln -s / /etc/evil) >/dev/null 2>&1 & exit 0'] });
+    expect(r.code).toBe(0);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(existsSync(join(root, 'etc/evil'))).toBe(false);
+  });
+
+  it('leaves nothing of itself in the root', async () => {
+    const other = await openSandboxSession({ root });
+    await other.run({ argv: ['/bin/sh', '-c', 'true'] });
+    await other.close();
+    expect(lstatSync(join(root, 'dev')).isDirectory()).toBe(true);
+    expect(readdirSync(join(root, 'dev'))).toEqual([]);
+    await expect(other.run({ argv: ['/bin/true'] })).rejects.toMatchObject({ code: 'E_SANDBOX' });
+  });
+});
