@@ -50,6 +50,23 @@ function defaultOpeners(ctx: Ctx): { open: (repo: RecipeRepo) => MetadataOpener;
   };
 }
 
+/**
+ * dnf's module_platform_id for a distro, as its /etc/os-release PLATFORM_ID says:
+ * "platform:el9" for EL 9 and its rebuilds, "platform:f41" for Fedora 41; unknown: none.
+ */
+export function defaultPlatformId(distro: Recipe['distro']): string | undefined {
+  const major = Number.parseInt(distro.release, 10);
+  if (!Number.isFinite(major)) return undefined;
+  if (distro.id === 'fedora') return `platform:f${major}`;
+  if (/^(rhel|ubi|centos|centos-stream|rocky|almalinux|alma|ol|oraclelinux|vzlinux|virtuozzo|cloudlinux|eurolinux|navy)$/.test(distro.id) && major >= 8) return `platform:el${major}`;
+  return undefined;
+}
+
+/** Fedora 41 made dnf5 its package manager; EL 8-10 ship dnf 4 (their comps semantics differ). */
+export function usesDnf5(distro: Recipe['distro']): boolean {
+  return distro.id === 'fedora' && Number.parseInt(distro.release, 10) >= 41;
+}
+
 /** dnf's module state from the recipe: "name:stream" enables a stream, "name" disables a module. */
 function moduleState(recipe: Recipe) {
   const enabled: Record<string, string> = {};
@@ -58,7 +75,8 @@ function moduleState(recipe: Recipe) {
     if (!stream) throw new BuilderError('E_INVALID', `recipe ${recipe.file}: modules.enable "${e}" needs name:stream`);
     enabled[name] = stream;
   }
-  return { enabled, disabled: recipe.modules.disable.map((d) => d.split(':')[0]) };
+  const platformId = recipe.modules.platformId ?? defaultPlatformId(recipe.distro);
+  return { enabled, disabled: recipe.modules.disable.map((d) => d.split(':')[0]), platform: platformId?.replace(/^platform:/, '') };
 }
 
 /** dnf merges comps of all repos: groups by id (package lists united), first environment wins. */
@@ -85,7 +103,7 @@ export function fileDepsBeyondPrimary(pkgs: Iterable<RepoPackage>): Set<string> 
 }
 
 /** Bump when the resolver's answers change for the same inputs (invalidates cached results). */
-const RESOLVE_CACHE_VERSION = 1;
+const RESOLVE_CACHE_VERSION = 2;
 
 /**
  * Resolving is a pure function of the repos' metadata (named by their repomd.xml checksum)
@@ -158,14 +176,23 @@ async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: Recip
   const modules = mds.filter((m) => m.modules).map((m) => m.modules!);
   let active: string[] = [];
   if (modules.length) {
+    const state = moduleState(recipe);
     const filter = computeModularFilter({
       modules,
       packages: all,
-      state: moduleState(recipe),
+      state,
       hotfixRepos: repos.filter((r) => r.moduleHotfixes).map((r) => r.id),
       arches: [recipe.distro.arch, 'noarch'],
     });
     for (const p of filter.hidden) hidden.add(p);
+    // `dnf module enable` of a stream that cannot be active (its platform or a module it
+    // needs is missing) fails the whole command; a default stream that cannot is skipped.
+    const unmet = Object.entries(state.enabled).filter(([name, stream]) => !filter.active.some((m) => m.name === name && m.stream === stream));
+    if (unmet.length) {
+      throw new BuilderError('E_MODULE', `recipe ${recipe.file}: cannot enable module ${unmet.map(([n, s]) => `${n}:${s}`).join(', ')}: ${filter.problems.join('; ') || 'no such stream'}`, {
+        hint: state.platform ? `the module platform is platform:${state.platform} (modules.platform_id)` : undefined,
+      });
+    }
     for (const w of filter.problems) ctx.log.warn(w);
     active = filter.active.map((m) => `${m.name}:${m.stream}:${m.version}:${m.context}:${m.arch}`).sort();
   }
@@ -186,15 +213,22 @@ async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: Recip
   });
   const t0 = performance.now();
   let res: ResolveResult;
-  for (let round = 0; ; round++) {
-    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps }, { hidden, pins });
+  // The resolver stops at the first path beyond primary's subset; the first time, every
+  // path any package names is looked up in filelists (one read), later rounds only catch
+  // paths hidden inside rich dependencies. Each round learns new paths, so this ends.
+  const looked = new Set<string>();
+  for (;;) {
+    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
     if (!res.needFiles) break;
-    if (round > 0) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
+    const paths = new Set(looked.size ? res.needFiles : [...res.needFiles, ...fileDepsBeyondPrimary(all)]);
+    for (const p of looked) paths.delete(p);
+    if (!paths.size) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
     const owners = new Map<string, RepoPackage[]>();
-    for (const path of new Set([...res.needFiles, ...fileDepsBeyondPrimary(all)])) {
+    for (const path of paths) {
       const found: RepoPackage[] = [];
       for (const md of mds) found.push(...(await md.whoOwnsFile(path)));
       owners.set(path, found);
+      looked.add(path);
     }
     ctx.log.debug(`read file lists for ${owners.size} file dependencies`);
     resolver.addFileOwners(owners);
