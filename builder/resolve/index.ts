@@ -18,15 +18,15 @@ export { ResolveError } from './errors.js';
 /** dnf's default installonlypkgs: several versions may be installed side by side. */
 const INSTALLONLY = ['kernel', 'kernel-PAE', 'installonlypkg(kernel)', 'installonlypkg(kernel-module)', 'installonlypkg(vm)', 'multiversion(kernel)'];
 
-function excluder(repos: ResolveRepo[], exclude: string[], pinList: PinnedPackage[] | undefined): (pkg: RepoPackage) => boolean {
-  if (!exclude.length && !pinList?.length) return () => false;
+function excluder(repos: ResolveRepo[], exclude: string[], pinList: PinnedPackage[] | undefined): ((pkg: RepoPackage) => boolean) | undefined {
+  if (!exclude.length && !pinList?.length) return undefined;
   const pats = exclude.map((e) => nevraPossibilities(e));
   const all = repos.flatMap((r) => r.packages);
   // dnf applies the first NEVRA reading of each exclude that matches anything
   const chosen = pats.map((forms) => forms.find((f) => all.some((p) => matchesNevra(f, p)))).filter((f) => !!f);
   const pins = new Map<string, PinnedPackage[]>();
   for (const p of pinList ?? []) pins.set(p.name, [...(pins.get(p.name) ?? []), p]);
-  if (!chosen.length && !pins.size) return () => false;
+  if (!chosen.length && !pins.size) return undefined;
   return (pkg) => {
     if (chosen.some((f) => matchesNevra(f!, pkg))) return true;
     const pin = pins.get(pkg.name);
