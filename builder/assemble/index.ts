@@ -4,7 +4,7 @@
 // (checkouts + scriptlets + triggers, sandboxed), records the rpmdb and runs the recipe's
 // post-install hooks inside the root. Does not own: fetching, the store's layout, packing.
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheLayout, openStore, type CheckoutMethod, type TreeEntry } from '../../cache/index.js';
 import type { Ctx } from '../context.js';
 import { formatNevra, type Nevra } from '../model/package.js';
@@ -12,8 +12,8 @@ import { runInSandbox, SCRIPTLET_ENV } from '../../kernel/sandbox.js';
 import { AssembleError, ScriptletError } from './errors.js';
 import { readInstallPackage } from './from-rpm.js';
 import { orderTransaction } from './order.js';
-import { recordRpmdb } from './rpmdb-call.js';
-import { runTransaction } from './transaction.js';
+import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
+import { runTransaction, type TransactionResult } from './transaction.js';
 import { importPackage } from './unpack.js';
 import type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
 
@@ -83,13 +83,19 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
     await store.sync();
     const importMs = Date.now() - tImport;
 
-    const tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
-
     const installTime = input.installTime ?? pkgs.reduce((t, p) => Math.max(t, p.buildTime), 0);
-    const tDb = Date.now();
-    if (opts.rpmdb !== false) {
-      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime, arch: input.recipe.distro.arch, signal: ctx.signal }, ctx.log);
+    const dbReq = { format: input.recipe.rpmdb, installTime, arch: input.recipe.distro.arch, signal: ctx.signal };
+    const draft = opts.rpmdb !== false ? await draftRpmdb(dirname(root), ordered, dbReq) : undefined;
+    let tx: TransactionResult;
+    try {
+      tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
+    } catch (e) {
+      if (draft) await discardDraft(draft);
+      throw e;
     }
+
+    const tDb = Date.now();
+    if (draft) await recordRpmdb(root, tx.installed, dbReq, ctx.log, draft);
     const rpmdbMs = Date.now() - tDb;
 
     const hookResults = await runPostInstallHooks(root, input.recipe.hooks.postInstall, ctx);
