@@ -14,7 +14,7 @@ import { readInstallPackage } from './from-rpm.js';
 import { orderTransaction } from './order.js';
 import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
-import { importPackage } from './unpack.js';
+import { ASSEMBLE_IMPORTER, importPackage } from './unpack.js';
 import type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
 
 export type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
@@ -73,8 +73,11 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
     const tImport = Date.now();
     const entries = new Map<string, TreeEntry[]>();
     let imported = 0;
-    await pool(ordered, opts.concurrency ?? 2, async (p) => {
-      const r = await importPackage(store, p, ctx.signal);
+    // Packages imported before (every one, on a rebuild) cost an index read and a stat per
+    // object: look them all up many at once; only the rest are imported, a few at a time.
+    const known = await pool(ordered, 8, (p) => store.getPackageIndex(p.sha256, ASSEMBLE_IMPORTER));
+    await pool(ordered, opts.concurrency ?? 2, async (p, i) => {
+      const r = known[i] ? { entries: known[i].entries, imported: false } : await importPackage(store, p, ctx.signal);
       entries.set(p.sha256, r.entries);
       if (r.imported) imported++;
       ctx.log.progress?.({ stage: 'import', nevra: formatNevra(p), imported: r.imported });
