@@ -54,7 +54,8 @@ export interface Recipe {
   packages: string[];
   exclude: string[];
   weakDeps: boolean;
-  modules: { enable: string[]; disable: string[] };
+  /** platformId: dnf's module_platform_id ("platform:el9"); unset = derived from distro. */
+  modules: { enable: string[]; disable: string[]; platformId?: string };
   /** Additional arches besides the base arch and noarch (e.g. i686 for multilib). */
   multilibArches: string[];
   hooks: RecipeHooks;

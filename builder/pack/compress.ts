@@ -11,7 +11,9 @@ let pigz: Promise<string | undefined> | undefined;
 
 const LEVEL_RANGE = { 'tar.zst': [1, 19], 'tar.xz': [0, 9], 'tar.gz': [1, 9] } as const;
 
-export async function compressorArgv(format: Exclude<PackFormat, 'dir'>, level?: number): Promise<string[]> {
+/** `tarSize`, when known, goes into the zstd frame header, so readers (`zstd -l`, deploy's
+ * free-space check, vzctl's) learn the unpacked size without decompressing. */
+export async function compressorArgv(format: Exclude<PackFormat, 'dir'>, level?: number, tarSize?: number): Promise<string[]> {
   const l = level ?? DEFAULT_LEVELS[format];
   const range = LEVEL_RANGE[format];
   // zstd silently clamps out-of-range levels; say so instead.
@@ -21,7 +23,7 @@ export async function compressorArgv(format: Exclude<PackFormat, 'dir'>, level?:
   switch (format) {
     case 'tar.zst':
       // Multi-threaded zstd output does not depend on the thread count.
-      return ['zstd', '-q', '-c', '-T0', `-${l}`];
+      return ['zstd', '-q', '-c', '-T0', `-${l}`, ...(tarSize !== undefined ? [`--stream-size=${tarSize}`] : [])];
     case 'tar.xz':
       return ['xz', '-q', '-c', '-T0', `-${l}`];
     case 'tar.gz':

@@ -15,7 +15,7 @@ import type { Logger } from '../context.js';
 import { compressorArgv } from './compress.js';
 import { PackError } from './errors.js';
 import { cleanStaleTemps, publishPath, updateSums } from './publish.js';
-import { emptyStats, tarTree } from './tar-tree.js';
+import { emptyStats, planTar, tarChunks } from './tar-tree.js';
 import { PACK_FORMATS, type PackArtifact, type PackFormat, type PackOptions, type PackResult, type TemplateNameParts } from './types.js';
 
 export const MANIFEST_VERSION = 1;
@@ -57,7 +57,7 @@ async function toolVersionFromPackage(): Promise<string> {
   return 'unknown';
 }
 
-async function openSink(format: PackFormat, name: string, outputDir: string, opts: PackOptions, signal?: AbortSignal): Promise<Sink> {
+async function openSink(format: PackFormat, name: string, outputDir: string, opts: PackOptions, tarSize: number, signal?: AbortSignal): Promise<Sink> {
   const final = join(outputDir, artifactFileName(name, format));
   const tmp = tempNameFor(final);
   if (format === 'dir') {
@@ -68,7 +68,7 @@ async function openSink(format: PackFormat, name: string, outputDir: string, opt
     done.catch(() => undefined); // awaited later; see below
     return { format, tmp, final, pipe, done, size: 0, argv };
   }
-  const argv = await compressorArgv(format, opts.levels?.[format]);
+  const argv = await compressorArgv(format, opts.levels?.[format], tarSize);
   const fh = await open(tmp, 'wx', 0o644);
   // No await between spawning and attaching the pipeline: an abort already signalled
   // destroys the stream at once, and its error needs a listener.
@@ -118,14 +118,18 @@ export async function packTemplate(rootDir: string, opts: PackOptions, ctx: { lo
   const stats = emptyStats();
   const tarHash = createHash('sha256');
   let tarSize = 0;
+  let plannedSize = 0;
   const sinks: Sink[] = [];
   try {
-    for (const f of formats) sinks.push(await openSink(f, name, outputDir, opts, ctx.signal));
-    for await (const chunk of tarTree(root, { sourceDateEpoch: opts.sourceDateEpoch, hardLinks: opts.hardLinks, log: ctx.log, signal: ctx.signal }, stats)) {
+    const plan = await planTar(root, { sourceDateEpoch: opts.sourceDateEpoch, hardLinks: opts.hardLinks, log: ctx.log, signal: ctx.signal }, stats);
+    plannedSize = plan.size;
+    for (const f of formats) sinks.push(await openSink(f, name, outputDir, opts, plan.size, ctx.signal));
+    for await (const chunk of tarChunks(plan, ctx.signal)) {
       tarHash.update(chunk);
       tarSize += chunk.length;
       await writeAll(sinks, chunk);
     }
+    if (tarSize !== plannedSize) throw new PackError('E_PACK_CHANGED', `${root}: tar stream is ${tarSize} bytes, planned ${plannedSize}`);
     for (const s of sinks) s.pipe.end();
     await Promise.all(sinks.map((s) => s.done));
     ctx.signal?.throwIfAborted();

@@ -93,11 +93,16 @@ function padTo(len: number): number {
   return (BLOCK - (len % BLOCK)) % BLOCK;
 }
 
-/**
- * The header blocks for one entry: an optional PAX extended header (for long or non-ASCII
- * paths, long link targets, large ids or sizes, xattrs) followed by the ustar header.
- */
-export function encodeHeader(h: TarHeader): Buffer {
+interface Layout {
+  path: string;
+  split: { prefix: string; name: string };
+  linkname: string;
+  /** PAX records, empty when the ustar header holds everything. */
+  records: Buffer[];
+}
+
+/** Where each value goes: into the ustar fields, or (too long, non-ASCII, too big) into PAX records. */
+function layoutHeader(h: TarHeader): Layout {
   const path = h.type === 'dir' && !h.path.endsWith('/') ? h.path + '/' : h.path;
   const linkpath = h.linkpath ?? '';
   const records: Buffer[] = [];
@@ -107,16 +112,38 @@ export function encodeHeader(h: TarHeader): Buffer {
     split = { prefix: '', name: truncateBytes(path, 100) };
   }
   let linkname = linkpath;
-  if (Buffer.byteLength(linkpath) > 100 || !ascii(linkpath)) {
+  if (linkpath.length > 100 || !ascii(linkpath)) {
     records.push(paxRecord('linkpath', linkpath));
     linkname = truncateBytes(linkpath, 100);
   }
-  const big = (v: number, max: number) => v > max;
-  if (big(h.uid, MAX_OCTAL_7)) records.push(paxRecord('uid', String(h.uid)));
-  if (big(h.gid, MAX_OCTAL_7)) records.push(paxRecord('gid', String(h.gid)));
-  if (big(h.size, MAX_OCTAL_11)) records.push(paxRecord('size', String(h.size)));
-  if (big(h.mtime, MAX_OCTAL_11) || h.mtime < 0) records.push(paxRecord('mtime', String(h.mtime)));
+  if (h.uid > MAX_OCTAL_7) records.push(paxRecord('uid', String(h.uid)));
+  if (h.gid > MAX_OCTAL_7) records.push(paxRecord('gid', String(h.gid)));
+  if (h.size > MAX_OCTAL_11) records.push(paxRecord('size', String(h.size)));
+  if (h.mtime > MAX_OCTAL_11 || h.mtime < 0) records.push(paxRecord('mtime', String(h.mtime)));
   for (const name of Object.keys(h.xattrs ?? {}).sort()) records.push(paxRecord(`SCHILY.xattr.${name}`, (h.xattrs as Record<string, Buffer>)[name]));
+  return { path, split, linkname, records };
+}
+
+function paxLength(records: Buffer[]): number {
+  let n = 0;
+  for (const r of records) n += r.length;
+  return n;
+}
+
+/** Bytes encodeHeader(h) will produce, without building the blocks. */
+export function headerSize(h: TarHeader): number {
+  const { records } = layoutHeader(h);
+  if (!records.length) return BLOCK;
+  const n = paxLength(records);
+  return 2 * BLOCK + n + padTo(n);
+}
+
+/**
+ * The header blocks for one entry: an optional PAX extended header (for long or non-ASCII
+ * paths, long link targets, large ids or sizes, xattrs) followed by the ustar header.
+ */
+export function encodeHeader(h: TarHeader): Buffer {
+  const { path, split, linkname, records } = layoutHeader(h);
   const mtime = Math.min(Math.max(h.mtime, 0), MAX_OCTAL_11);
   const main = rawHeader({
     name: split.name,

@@ -13,7 +13,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, r
 import { readXattrsTree } from '../../kernel/xattr.js';
 import type { Logger } from '../context.js';
 import { PackError } from './errors.js';
-import { BLOCK, encodeHeader, END_OF_ARCHIVE, type TarHeader } from './tar-header.js';
+import { BLOCK, encodeHeader, END_OF_ARCHIVE, headerSize, type TarHeader } from './tar-header.js';
 
 const ZEROS = Buffer.alloc(BLOCK);
 
@@ -70,8 +70,9 @@ export function minor(rdev: number): number {
 }
 
 /**
- * What the archive needs of one lstat. Kept instead of the Stats object: 30k of those
- * (each with four Dates) held between the passes made garbage collection the top cost.
+ * One archive entry: what the archive needs of its lstat, and what it becomes. Kept instead
+ * of the Stats object: 30k of those (each with four Dates) held between the passes made
+ * garbage collection the top cost.
  */
 interface Entry {
   /** Archive path: "." or "./a/b". */
@@ -81,10 +82,12 @@ interface Entry {
   gid: number;
   size: number;
   mtimeMs: number;
-  nlink: number;
   /** "dev:ino" for files with more than one link, else undefined. */
   inode?: string;
   rdev: number;
+  /** Symlink target (read in the walk), or, once planned, the first path of a hard link. */
+  linkpath?: string;
+  type?: TarHeader['type'];
 }
 
 const S_IFMT = 0o170000;
@@ -95,6 +98,8 @@ const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
 const S_IFIFO = 0o010000;
 
+const TYPE_OF: Record<number, TarHeader['type']> = { [S_IFREG]: 'file', [S_IFDIR]: 'dir', [S_IFLNK]: 'symlink', [S_IFCHR]: 'chardev', [S_IFBLK]: 'blockdev', [S_IFIFO]: 'fifo' };
+
 /** The tree in archive order with each entry's lstat, without reading any content. */
 function walkTree(root: string, signal?: AbortSignal): Entry[] {
   const entries: Entry[] = [];
@@ -104,10 +109,11 @@ function walkTree(root: string, signal?: AbortSignal): Entry[] {
     const arc = stack.pop() as string;
     const abs = root + arc.slice(1);
     const st = lstatSync(abs);
-    const { mode, nlink } = st;
-    const inode = nlink > 1 && (mode & S_IFMT) === S_IFREG ? `${st.dev}:${st.ino}` : undefined;
-    entries.push({ arc, mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, nlink, inode, rdev: st.rdev });
-    if ((mode & S_IFMT) !== S_IFDIR) continue;
+    const fmt = st.mode & S_IFMT;
+    const inode = st.nlink > 1 && fmt === S_IFREG ? `${st.dev}:${st.ino}` : undefined;
+    const linkpath = fmt === S_IFLNK ? readlinkSync(abs) : undefined;
+    entries.push({ arc, mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, inode, rdev: st.rdev, linkpath });
+    if (fmt !== S_IFDIR) continue;
     signal?.throwIfAborted();
     const names = sortNames(readdirSync(abs));
     for (let i = names.length - 1; i >= 0; i--) stack.push(`${arc}/${names[i]}`);
@@ -115,12 +121,20 @@ function walkTree(root: string, signal?: AbortSignal): Entry[] {
   return entries;
 }
 
+/** A walked tree, ready to stream: every entry's header decided, the archive's exact size known. */
+export interface TarPlan {
+  root: string;
+  entries: Entry[];
+  /** Bytes of the whole archive, end blocks included (zstd writes it into its frame header). */
+  size: number;
+  header(e: Entry): TarHeader;
+}
+
 /**
- * Two passes. The first walks the tree (readdir + lstat) while getfattr walks it for
- * xattrs in its own process, on the other core; the second writes headers and reads file
- * contents straight into the output buffer (no per-file Buffers, no concatenation).
+ * Walk the tree (readdir + lstat) while getfattr walks it for xattrs in its own process, on
+ * the other core; then decide each entry's type and hard links, count, and size the archive.
  */
-export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: TreeStats = emptyStats()): AsyncGenerator<Buffer> {
+export async function planTar(root: string, opts: TarTreeOptions = {}, stats: TreeStats = emptyStats()): Promise<TarPlan> {
   const sde = opts.sourceDateEpoch;
   const xattrsRead = opts.xattrs === false ? Promise.resolve(new Map<string, Record<string, string>>()) : readXattrsTree(root, opts.signal);
   // Not awaited until the walk is done; meanwhile a failure must not count as unhandled.
@@ -136,7 +150,69 @@ export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: T
     const g = groupOf.get(e.arc.slice(2));
     return g === undefined ? undefined : `${g}:${e.inode}`;
   };
+  const raw = new Map<string, Record<string, Buffer>>();
 
+  const header = (e: Entry): TarHeader => {
+    const t = Math.floor(e.mtimeMs / 1000);
+    const type = e.type as TarHeader['type'];
+    const h: TarHeader = { path: e.arc === '.' ? './' : e.arc, type, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, size: type === 'file' ? e.size : 0, mtime: sde !== undefined && t > sde ? sde : t };
+    if (e.linkpath !== undefined) h.linkpath = e.linkpath;
+    if (type === 'chardev' || type === 'blockdev') {
+      h.devmajor = major(e.rdev);
+      h.devminor = minor(e.rdev);
+    }
+    const x = raw.get(e.arc);
+    if (x) h.xattrs = x;
+    return h;
+  };
+
+  let size = END_OF_ARCHIVE.length;
+  const kept: Entry[] = [];
+  for (const e of entries) {
+    let type = TYPE_OF[e.mode & S_IFMT];
+    if (type === undefined) {
+      stats.skipped.push(e.arc);
+      opts.log?.warn(`${root + e.arc.slice(1)}: socket not archived`);
+      continue;
+    }
+    if (type === 'file') {
+      const id = linkKey(e);
+      const first = id !== undefined ? inodes.get(id) : undefined;
+      if (first !== undefined) {
+        type = 'hardlink';
+        e.linkpath = first;
+      } else if (id !== undefined) inodes.set(id, e.arc);
+    }
+    e.type = type;
+    // Hard links and symlinks carry no xattrs of their own in GNU tar's archives.
+    const x = type !== 'hardlink' && type !== 'symlink' ? xattrs.get(root + e.arc.slice(1)) : undefined;
+    if (x) {
+      const r: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries(x)) r[k] = Buffer.from(v, 'base64');
+      raw.set(e.arc, r);
+      stats.withXattrs++;
+    }
+    if (type === 'file') {
+      stats.files++;
+      stats.bytes += e.size;
+      size += e.size + ((BLOCK - (e.size % BLOCK)) % BLOCK);
+    } else if (type === 'dir') stats.dirs++;
+    else if (type === 'hardlink') stats.hardlinks++;
+    else if (type === 'symlink') stats.symlinks++;
+    else if (type === 'fifo') stats.fifos++;
+    else stats.devices++;
+    size += headerSize(header(e));
+    kept.push(e);
+  }
+  return { root, entries: kept, size, header };
+}
+
+/**
+ * The planned archive as chunks: headers, and file contents read straight into the output
+ * buffer (no per-file Buffers, no concatenation). Exactly plan.size bytes, or an error.
+ */
+export async function* tarChunks(plan: TarPlan, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const { root } = plan;
   // The output buffer; a full one is handed out and never touched again (the consumer
   // may still be writing it to a pipe), so each round starts a fresh one.
   let out = Buffer.allocUnsafe(CHUNK);
@@ -159,66 +235,13 @@ export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: T
     return full;
   };
 
-  function header(e: Entry, type: TarHeader['type'], extra: Partial<TarHeader> = {}): Buffer {
-    const x = type !== 'hardlink' && type !== 'symlink' ? xattrs.get(root + e.arc.slice(1)) : undefined;
-    let raw: Record<string, Buffer> | undefined;
-    if (x) {
-      raw = {};
-      for (const [k, v] of Object.entries(x)) raw[k] = Buffer.from(v, 'base64');
-      stats.withXattrs++;
-    }
-    const t = Math.floor(e.mtimeMs / 1000);
-    const mtime = sde !== undefined && t > sde ? sde : t;
-    return encodeHeader({ path: e.arc, type, mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, size: 0, mtime, xattrs: raw, ...extra });
-  }
-
-  for (const e of entries) {
-    let head: Buffer;
-    let data = false;
-    switch (e.mode & S_IFMT) {
-      case S_IFDIR:
-        head = header(e, 'dir', e.arc === '.' ? { path: './' } : {});
-        stats.dirs++;
-        break;
-      case S_IFREG: {
-        const id = linkKey(e);
-        const first = id !== undefined ? inodes.get(id) : undefined;
-        if (first !== undefined) {
-          head = header(e, 'hardlink', { linkpath: first });
-          stats.hardlinks++;
-        } else {
-          if (id !== undefined) inodes.set(id, e.arc);
-          head = header(e, 'file', { size: e.size });
-          stats.files++;
-          stats.bytes += e.size;
-          data = true;
-        }
-        break;
-      }
-      case S_IFLNK:
-        head = header(e, 'symlink', { linkpath: readlinkSync(root + e.arc.slice(1)) });
-        stats.symlinks++;
-        break;
-      case S_IFCHR:
-      case S_IFBLK:
-        head = header(e, (e.mode & S_IFMT) === S_IFCHR ? 'chardev' : 'blockdev', { devmajor: major(e.rdev), devminor: minor(e.rdev) });
-        stats.devices++;
-        break;
-      case S_IFIFO:
-        head = header(e, 'fifo');
-        stats.fifos++;
-        break;
-      default:
-        stats.skipped.push(e.arc);
-        opts.log?.warn(`${root + e.arc.slice(1)}: socket not archived`);
-        continue;
-    }
-    for (const b of put(head)) yield b;
-    if (!data) continue;
+  for (const e of plan.entries) {
+    for (const b of put(encodeHeader(plan.header(e)))) yield b;
+    if (e.type !== 'file') continue;
 
     // Exactly e.size bytes, as the header says; a file that shrank since the walk is an
     // error (its header would lie), bytes it grew by are not archived.
-    opts.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const abs = root + e.arc.slice(1);
     const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
@@ -236,6 +259,11 @@ export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: T
   }
   for (const b of put(END_OF_ARCHIVE)) yield b;
   if (len) yield take();
+}
+
+/** planTar then tarChunks: a directory tree as one deterministic tar stream. */
+export async function* tarTree(root: string, opts: TarTreeOptions = {}, stats: TreeStats = emptyStats()): AsyncGenerator<Buffer> {
+  yield* tarChunks(await planTar(root, opts, stats), opts.signal);
 }
 
 export function emptyStats(): TreeStats {

@@ -168,7 +168,8 @@ export async function checkRecipe(input: CheckInput): Promise<{ recipe?: Recipe;
   checkSpecs(node('packages'), 'packages', at);
   checkSpecs(node('exclude'), 'exclude', at);
 
-  const modules = { enable: strings('modules.enable'), disable: strings('modules.disable') };
+  const platformId = val<string>('modules.platform_id');
+  const modules: Recipe['modules'] = { enable: strings('modules.enable'), disable: strings('modules.disable'), ...(platformId ? { platformId } : {}) };
   for (const kind of ['enable', 'disable'] as const) {
     const n = node(`modules.${kind}`);
     modules[kind].forEach((m, i) => {

@@ -62,7 +62,12 @@ const overlayProps = {
   modules: {
     type: 'object',
     additionalProperties: false,
-    properties: { enable: strList, disable: strList },
+    properties: {
+      enable: strList,
+      disable: strList,
+      /** dnf's module_platform_id ("platform:el9"); default from distro (EL n: el<n>, Fedora n: f<n>). */
+      platform_id: { type: 'string', pattern: '^platform:[A-Za-z0-9_.+-]+$' },
+    },
   },
   multilib: { type: 'array', items: { enum: ARCHES } },
   hooks: {

@@ -8,7 +8,6 @@ import { silentLogger } from '../context.js';
 import { compsParser } from './comps.js';
 import { RepoMetadataError } from './errors.js';
 import { FileIndex, filelistsParser, PRIMARY_FILES_RE, type JoinedLists } from './filelists.js';
-import { Interner } from './intern.js';
 import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
 import { ModulesYamlError, parseModulesYaml } from './modules.js';
@@ -34,7 +33,7 @@ export async function parseXmlFile(spec: XmlFileSpec, handler: XmlHandler): Prom
 }
 
 export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
-  const parser = primaryParser(spec.repo, new Interner());
+  const parser = primaryParser(spec.repo);
   await parseXmlFile(spec, parser);
   if (parser.declared !== undefined && parser.declared !== parser.packages.length) {
     throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, `declares packages="${parser.declared}" but has ${parser.packages.length} <package> elements`);
@@ -56,10 +55,10 @@ export async function parseComps(spec: XmlFileSpec): Promise<Comps> {
 }
 
 export async function parseModules(spec: XmlFileSpec): Promise<ModuleIndex> {
-  const parts: string[] = [];
+  const parts: Buffer[] = [];
   await readMetadata(fileOf(spec), (t) => parts.push(t), () => undefined);
   try {
-    return parseModulesYaml(parts.join(''));
+    return parseModulesYaml(Buffer.concat(parts).toString('utf8'));
   } catch (err) {
     if (err instanceof ModulesYamlError) throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, err.message, { cause: err });
     throw err;

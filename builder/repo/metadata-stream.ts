@@ -1,12 +1,12 @@
 // Reading one metadata file: open it through the opener, hash the stored bytes while
-// streaming, pick the decompressor from its first bytes (names lie), decode UTF-8 and
-// hand text to a sink (the XML scanner or a YAML collector). At the end the checksum
+// streaming, pick the decompressor from its first bytes (names lie) and hand the
+// decompressed bytes to a sink (the XML scanner, which decodes only what it keeps, or a
+// YAML collector). At the end the checksum
 // must match repomd.xml; when decompression or parsing fails first, the file is hashed
 // again so that corruption is reported as a checksum error rather than as a zlib or XML
 // message. Owns error mapping to RepoMetadataError; knows nothing about XML elements.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { decompressStream, detectCompression, type Compression } from '../compress/index.js';
 import { isErrno } from '../errors.js';
 import { hasherFor } from './checksum.js';
@@ -66,10 +66,10 @@ function checksumError(file: MetadataFile, actualHex: string, size: number, caus
 }
 
 /**
- * Stream a metadata file's decompressed text into `sink`, then call `done` (which may
+ * Stream a metadata file's decompressed bytes into `sink`, then call `done` (which may
  * throw a syntax error, e.g. on a truncated document). Returns the stored size.
  */
-export async function readMetadata(file: MetadataFile, sink: (text: string) => void, done: () => void): Promise<{ size: number }> {
+export async function readMetadata(file: MetadataFile, sink: (chunk: Buffer) => void, done: () => void): Promise<{ size: number }> {
   const raw = (await openFile(file)) as AsyncIterable<Buffer> & NodeJS.ReadableStream;
   const iter = raw[Symbol.asyncIterator]();
   const first = await iter.next();
@@ -94,11 +94,8 @@ export async function readMetadata(file: MetadataFile, sink: (text: string) => v
       yield r.value;
     }
   }
-  const decoder = new StringDecoder('utf8');
   async function consume(source: AsyncIterable<Buffer>): Promise<void> {
-    for await (const chunk of source) sink(decoder.write(chunk));
-    const tail = decoder.end();
-    if (tail) sink(tail);
+    for await (const chunk of source) sink(chunk);
     done();
   }
   const unpack = kind === 'none' ? undefined : decompressStream(kind, { signal: file.signal });

@@ -4,10 +4,11 @@
 // was ruled out at the top level, down to the requirement nothing provides (or the
 // conflict/obsoletes that rules a package out).
 import type { Dep } from '../model/package.js';
-import { depCnf } from './cnf.js';
+import { depCnf, depFulfilled } from './cnf.js';
 import { filterUnwanted, Mode } from './policy.js';
 import type { Job } from './jobs.js';
 import type { Sat } from './sat.js';
+import { isRich } from './richdep.js';
 
 export function formatDep(d: Dep): string {
   if (!d.sense || !d.evr) return d.name;
@@ -19,6 +20,7 @@ export function explainProblem(sat: Sat, jobs: Job[], jobIdx: number[]): string[
   const pool = sat.pool;
   const out: string[] = [];
   const seen = new Set<number>();
+  const wanted = new Set(jobIdx.flatMap((j) => jobs[j].rules.flat().filter((l) => l > 0)));
   const why = (id: number, chain: string, depth: number): string | undefined => {
     if (seen.has(id) || depth > 30) return undefined;
     seen.add(id);
@@ -41,8 +43,11 @@ export function explainProblem(sat: Sat, jobs: Job[], jobIdx: number[]): string[
       }
     }
     for (const con of s.pkg.conflicts) {
-      const hit = pool.whatProvides(con).find((p) => p !== id && sat.dm[p] > 0);
-      if (hit) return `${pool.label(id)} conflicts with ${formatDep(con)} provided by ${pool.label(hit)} (needed by ${chain})`;
+      // what the failed solve installed, or what the other jobs of the problem ask for
+      const present = (p: number) => p !== id && (sat.dm[p] > 0 || wanted.has(p));
+      if (!depFulfilled(pool, con, present)) continue;
+      const hit = isRich(con.name) ? undefined : pool.whatProvides(con).find(present);
+      return `${pool.label(id)} conflicts with ${formatDep(con)}${hit ? ` provided by ${pool.label(hit)}` : ''} (needed by ${chain})`;
     }
     for (const obs of s.pkg.obsoletes) {
       const hit = pool.whatProvides(obs).find((p) => p !== id && sat.dm[p] > 0 && pool.matchesNevr(p, obs));
@@ -50,6 +55,7 @@ export function explainProblem(sat: Sat, jobs: Job[], jobIdx: number[]): string[
     }
     return undefined;
   };
+  const generic: string[] = [];
   for (const j of jobIdx) {
     const job = jobs[j];
     const cands = [...new Set(job.rules.flat().filter((l) => l > 0))];
@@ -63,8 +69,11 @@ export function explainProblem(sat: Sat, jobs: Job[], jobIdx: number[]): string[
       msg = why(c, job.label, 0);
       if (msg) break;
     }
-    out.push(msg ?? `cannot install ${cands.map((c) => pool.label(c)).join(' or ')} for ${job.label}: conflicting requests`);
+    if (msg) out.push(msg);
+    else generic.push(`cannot install ${cands.map((c) => pool.label(c)).join(' or ')} for ${job.label}: conflicting requests`);
   }
+  // the jobs that only lose because of another's conflict add nothing to a specific reason
+  if (!out.length) out.push(...generic);
   if (!out.length) {
     const rules = sat.problem?.rules ?? [];
     out.push(`conflicting requirements: ${rules.map((r) => r.map((l) => (l < 0 ? '!' : '') + pool.label(Math.abs(l))).join(' | ')).join('; ')}`);

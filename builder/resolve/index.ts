@@ -6,7 +6,7 @@ import { compareEvr } from '../rpm/vercmp.js';
 import { ResolveError } from './errors.js';
 import { explainProblem } from './explain.js';
 import { buildJobs } from './jobs.js';
-import { PoolIndex, poolForRequest } from './pool.js';
+import { NeedFiles, PoolIndex, poolForRequest } from './pool.js';
 import { buildInfarchRules, buildPkgRules } from './rules.js';
 import { Sat } from './sat.js';
 import { matchesNevra, nevraPossibilities } from './specs.js';
@@ -66,11 +66,11 @@ export function createResolver(source: ResolverSource): Resolver {
     resolve(request, opts = {}) {
       index.missingFiles.clear();
       try {
-        const r = resolveOnce(request, opts);
-        return index.missingFiles.size ? { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() } : r;
+        return resolveOnce(request, opts);
       } catch (err) {
-        // a spec or a dependency may only look unsatisfiable for want of file lists
-        if (err instanceof ResolveError && index.missingFiles.size) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
+        // Stop at the first path only filelists can answer: the caller reads them and asks
+        // again, so the work done so far would be thrown away anyway.
+        if (err instanceof NeedFiles) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
         throw err;
       }
     },
@@ -84,14 +84,28 @@ export function createResolver(source: ResolverSource): Resolver {
       const jobs = buildJobs(pool, input, warnings);
       const roots = [...new Set(jobs.flatMap((j) => j.rules.flat().filter((l) => l > 0)))];
       const { rules, added } = buildPkgRules(pool, roots, (id) => multi.has(id));
-      const sat = new Sat(pool, rules, jobs, buildInfarchRules(pool, added), request.weakDeps);
-      if (!sat.run()) {
-        const problems = explainProblem(sat, jobs, sat.problem?.jobs ?? []);
-        throw new ResolveError('E_UNSOLVABLE', `cannot resolve the request:\n  ${problems.join('\n  ')}`, { problems });
+      const infarch = buildInfarchRules(pool, added);
+      // Like libsolv, report every problem, not just the first: each time the solve fails,
+      // explain it, switch off the jobs involved and solve again, until the rest solves.
+      const problems: string[] = [];
+      const off = new Set<number>();
+      for (;;) {
+        const live = jobs.map((j, i) => (off.has(i) ? { ...j, rules: [] } : j));
+        const sat = new Sat(pool, rules, live, infarch, request.weakDeps);
+        if (sat.run()) {
+          if (problems.length) break;
+          const packages = sat.installed().map((id) => pool.solvables[id].pkg);
+          packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareEvr(a, b) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0)));
+          return { packages, warnings };
+        }
+        const involved = (sat.problem?.jobs ?? []).filter((j) => !off.has(j));
+        problems.push(explainProblem(sat, jobs, involved).join('; '));
+        // no job to blame (cannot happen: an empty install always solves) — stop anyway
+        if (!involved.length) break;
+        for (const j of involved) off.add(j);
       }
-      const packages = sat.installed().map((id) => pool.solvables[id].pkg);
-      packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareEvr(a, b) || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0)));
-      return { packages, warnings };
+      const text = problems.length === 1 ? problems[0] : problems.map((p, i) => `Problem ${i + 1}: ${p}`).join('\n  ');
+      throw new ResolveError('E_UNSOLVABLE', `cannot resolve the request:\n  ${text}`, { problems });
     }
   }
 }

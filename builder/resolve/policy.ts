@@ -156,7 +156,7 @@ function moveBack(list: number[], good: (p: number) => boolean): number[] {
 function dislikeOldVersions(pool: Pool, list: number[]): number[] {
   return moveBack(list, (p) => {
     const s = pool.solvables[p];
-    for (const q of pool.byName.get(s.name) ?? []) {
+    for (const q of pool.byName(s.name)) {
       const qs = pool.solvables[q];
       if (q === p || qs.arch !== s.arch) continue;
       if (qs.priority !== s.priority) {

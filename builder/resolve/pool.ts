@@ -88,17 +88,39 @@ export interface PoolSource {
   fileOwnersComplete?: boolean;
 }
 
+/** A name's providers: one id (most names) or an ascending, duplicate-free id list. */
+type Ids = number | number[];
+
+function addId(m: Map<string, Ids>, k: string, id: number): void {
+  const v = m.get(k);
+  if (v === undefined) m.set(k, id);
+  else if (typeof v === 'number') {
+    if (v !== id) m.set(k, [v, id]);
+  } else if (v[v.length - 1] !== id) v.push(id);
+}
+
+function idList(v: Ids | undefined): number[] {
+  return v === undefined ? [] : typeof v === 'number' ? [v] : v;
+}
+
+/** Thrown (and caught by the resolver) at the first path whose owners filelists must tell. */
+export class NeedFiles extends Error {}
+
 /**
  * The request-independent part: solvables, name/provides indexes and the whatprovides
  * cache. Built once per repo set and reused by every resolve (excludes only flip the
  * per-request "installable" flags, since excluded packages stay listed as providers).
+ * Built on every cold run over every package of every repo (17k for CS9 AppStream), so
+ * the indexes hold bare ids, not an array per provide: most names have one provider.
  */
 export class PoolIndex {
   readonly solvables: Solvable[] = [];
-  readonly byName = new Map<string, number[]>();
-  /** name -> flat [id, index into pkg.provides (-1: the implicit "name = evr")] pairs. */
-  private readonly provides = new Map<string, number[]>();
-  private files?: Map<string, number[]>;
+  private readonly names = new Map<string, Ids>();
+  /** Provided name -> ids of the packages providing it (the implicit "name = evr" included). */
+  private readonly provides = new Map<string, Ids>();
+  private files?: Map<string, Ids>;
+  /** whatProvides answers by the Dep object (parsed metadata shares them) and by its text. */
+  private readonly cacheByDep = new Map<Dep, number[]>();
   private readonly cache = new Map<string, number[]>();
   private readonly idOf = new Map<RepoPackage, number>();
   private readonly owners = new Map<string, readonly RepoPackage[]>();
@@ -119,7 +141,7 @@ export class PoolIndex {
           id,
           pkg,
           name: pkg.name,
-          evr: { epoch: pkg.epoch, version: pkg.version, release: pkg.release },
+          evr: pkg, // a RepoPackage is its own EVR: no copy per package
           arch: pkg.arch,
           repo: ri,
           priority: -repo.priority,
@@ -132,7 +154,12 @@ export class PoolIndex {
         this.idOf.set(pkg, id);
         // POOL_FLAG_WHATPROVIDESWITHDISABLED (dnf sets it): excluded packages still show up
         // as providers; their own "not installable" rule keeps them out.
-        if (archScore !== 0) this.index(s);
+        if (archScore !== 0) {
+          addId(this.names, pkg.name, id);
+          addId(this.provides, pkg.name, id);
+          const prov = pkg.provides;
+          for (let i = 0; i < prov.length; i++) addId(this.provides, prov[i].name, id);
+        }
         id++;
       }
     });
@@ -146,55 +173,72 @@ export class PoolIndex {
     return this.idOf.get(pkg);
   }
 
-  private index(s: Solvable): void {
-    push(this.byName, s.name, s.id);
-    pushPair(this.provides, s.name, s.id, -1);
-    const prov = s.pkg.provides;
-    for (let i = 0; i < prov.length; i++) pushPair(this.provides, prov[i].name, s.id, i);
+  /** Installable-arch packages named `name`, ascending ids (excluded ones included). */
+  byName(name: string): readonly number[] {
+    return idList(this.names.get(name));
   }
 
   /** Files primary.xml lists, indexed on the first file dependency. */
-  private fileIndex(): Map<string, number[]> {
+  private fileIndex(): Map<string, Ids> {
     if (!this.files) {
       this.files = new Map();
-      for (const s of this.solvables) if (s && s.archScore !== 0) for (const f of s.pkg.files) push(this.files, f, s.id);
+      for (const s of this.solvables) if (s && s.archScore !== 0) for (const f of s.pkg.files) addId(this.files, f, s.id);
     }
     return this.files;
   }
 
   /** Providers of a simple (non-rich) dependency, ascending ids (excluded ones included). */
   whatProvides(dep: Dep): number[] {
-    const key = dep.sense && dep.evr ? `${dep.name}\0${dep.sense}\0${dep.evr.epoch}:${dep.evr.version}-${dep.evr.release ?? ''}` : dep.name;
-    let r = this.cache.get(key);
+    let r = this.cacheByDep.get(dep);
     if (r) return r;
-    const found: number[] = [];
-    const pairs = this.provides.get(dep.name);
-    if (pairs)
-      for (let i = 0; i < pairs.length; i += 2) {
-        const s = this.solvables[pairs[i]];
-        const k = pairs[i + 1];
-        const p: Dep = k < 0 ? { name: s.name, sense: 'EQ', evr: s.evr } : s.pkg.provides[k];
-        if (provideMatches(p, dep)) found.push(pairs[i]);
-      }
-    if (dep.name.startsWith('/')) {
-      for (const id of this.fileIndex().get(dep.name) ?? []) found.push(id);
-      const owners = this.owners.get(dep.name);
-      if (!owners && this.source.fileOwnersComplete === false && !primaryCoversPath(dep.name)) this.missingFiles.add(dep.name);
-      for (const pkg of owners ?? []) {
-        const id = this.idOf.get(pkg);
-        if (id !== undefined && this.solvables[id].archScore !== 0) found.push(id);
-      }
+    const versioned = dep.sense !== undefined && dep.evr !== undefined;
+    const key = versioned ? `${dep.name}\0${dep.sense}\0${dep.evr!.epoch}:${dep.evr!.version}-${dep.evr!.release ?? ''}` : dep.name;
+    r = this.cache.get(key);
+    if (!r) {
+      r = this.lookup(dep, versioned);
+      this.cache.set(key, r);
     }
-    r = found.length < 2 ? found : [...new Set(found)].sort((a, b) => a - b);
-    this.cache.set(key, r);
+    this.cacheByDep.set(dep, r);
     return r;
+  }
+
+  /** Does package `id` provide `dep` (its own "name = evr" or one of its provides)? */
+  private providesMatching(id: number, dep: Dep): boolean {
+    const s = this.solvables[id];
+    if (s.name === dep.name && rangesOverlap(REL_EQ, s.evr, FLAGS[dep.sense!], dep.evr!)) return true;
+    for (const p of s.pkg.provides) if (p.name === dep.name && provideMatches(p, dep)) return true;
+    return false;
+  }
+
+  private lookup(dep: Dep, versioned: boolean): number[] {
+    const ids = idList(this.provides.get(dep.name));
+    let found = ids;
+    if (versioned) {
+      found = [];
+      for (const id of ids) if (this.providesMatching(id, dep)) found.push(id);
+    }
+    if (!dep.name.startsWith('/')) return found;
+    const extra = [...idList(this.fileIndex().get(dep.name))];
+    const owners = this.owners.get(dep.name);
+    if (!owners && this.source.fileOwnersComplete === false && !primaryCoversPath(dep.name)) {
+      this.missingFiles.add(dep.name);
+      throw new NeedFiles(dep.name);
+    }
+    for (const pkg of owners ?? []) {
+      const id = this.idOf.get(pkg);
+      if (id !== undefined && this.solvables[id].archScore !== 0) extra.push(id);
+    }
+    if (!extra.length) return found;
+    return [...new Set([...found, ...extra])].sort((a, b) => a - b);
   }
 
   /** Learn the owners of more paths (from filelists); cached answers are recomputed. */
   addFileOwners(owners: ReadonlyMap<string, readonly RepoPackage[]>): void {
     for (const [k, v] of owners) this.owners.set(k, v);
     for (const k of owners.keys()) this.missingFiles.delete(k);
-    this.cache.clear();
+    // only answers for paths can change
+    for (const k of this.cache.keys()) if (k.startsWith('/')) this.cache.delete(k);
+    for (const k of this.cacheByDep.keys()) if (k.name.startsWith('/')) this.cacheByDep.delete(k);
   }
 
   /** pool_match_nevr: does the package's own name/EVR match the dependency (obsoletes)? */
@@ -229,16 +273,4 @@ export type Pool = PoolIndex;
 export function poolForRequest(index: PoolIndex, hidden: ReadonlySet<RepoPackage> | undefined, isExcluded: (pkg: RepoPackage) => boolean): Pool {
   for (const s of index.solvables) if (s) s.installable = s.archScore !== 0 && !hidden?.has(s.pkg) && !isExcluded(s.pkg);
   return index;
-}
-
-function pushPair(m: Map<string, number[]>, k: string, a: number, b: number): void {
-  const arr = m.get(k);
-  if (arr) arr.push(a, b);
-  else m.set(k, [a, b]);
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const a = m.get(k);
-  if (a) a.push(v);
-  else m.set(k, [v]);
 }

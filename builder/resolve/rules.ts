@@ -5,6 +5,7 @@
 // because that order is the order in which the solver later makes its choices.
 import { depCnf, depFulfilled, depProviders } from './cnf.js';
 import type { Pool } from './pool.js';
+import { isRich } from './richdep.js';
 
 export type Rule = number[];
 
@@ -62,6 +63,14 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
       const pkg = s.pkg;
       for (const req of pkg.requires) {
         if (req.name.startsWith('rpmlib(')) continue;
+        if (!isRich(req.name)) {
+          // the common case, without building a one-clause CNF
+          const prov = pool.whatProvides(req);
+          if (!prov.length) add([-n]);
+          else if (!prov.includes(n)) add([-n, ...prov]);
+          for (const p of prov) if (!added[p]) work.push(p);
+          continue;
+        }
         for (const clause of depCnf(pool, req)) {
           if (!clause.length) add([-n]);
           else addClause(n, clause);
@@ -69,8 +78,12 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
         }
       }
       for (const con of pkg.conflicts) {
+        if (!isRich(con.name)) {
+          for (const p of pool.whatProvides(con)) if (p !== n) add([-n, -p]); // self-conflict is allowed (rpm)
+          continue;
+        }
         for (const clause of depCnf(pool, con, true)) {
-          if (clause.length === 1 && clause[0] === -n) continue; // self-conflict is allowed (rpm)
+          if (clause.length === 1 && clause[0] === -n) continue;
           if (!clause.length) add([-n]);
           else addClause(n, clause);
           for (const p of clause) if (p > 0 && !added[p]) work.push(p);
@@ -83,7 +96,7 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
           add([-n, -p]);
         }
       }
-      for (const p of pool.byName.get(s.name) ?? []) {
+      for (const p of pool.byName(s.name)) {
         if (p === n) continue;
         const ps = pool.solvables[p];
         if (multi && (ps.arch !== s.arch || ps.evr.version !== s.evr.version || ps.evr.release !== s.evr.release || ps.evr.epoch !== s.evr.epoch)) continue;
@@ -92,13 +105,14 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
       }
       // lock-step candidates: same name and EVR on a lesser arch
       if (s.archScore !== 1) {
-        for (const p of pool.byName.get(s.name) ?? []) {
+        for (const p of pool.byName(s.name)) {
           const ps = pool.solvables[p];
           if (added[p] || ps.archScore === 1 || ps.archScore >= s.archScore) continue;
           if (ps.evr.epoch === s.evr.epoch && ps.evr.version === s.evr.version && ps.evr.release === s.evr.release) work.push(p);
         }
       }
-      for (const d of [...pkg.recommends, ...pkg.suggests]) for (const p of depProviders(pool, d)) if (!added[p]) work.push(p);
+      for (const d of pkg.recommends) for (const p of depProviders(pool, d)) if (!added[p]) work.push(p);
+      for (const d of pkg.suggests) for (const p of depProviders(pool, d)) if (!added[p]) work.push(p);
     }
   };
 
@@ -135,7 +149,7 @@ export function buildInfarchRules(pool: Pool, added: Uint8Array): Rule[] {
     const s = pool.solvables[i];
     if (done.has(s.name)) continue;
     done.add(s.name);
-    const same = pool.byName.get(s.name) ?? [];
+    const same = pool.byName(s.name);
     let best = 0;
     for (const p of same) {
       if (!added[p]) continue;

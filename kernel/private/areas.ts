@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { CtError } from '../errors.js';
 import { exec } from '../exec.js';
 import type { PrivateMode } from '../ct/record.js';
-import { checkFreeSpace } from './space.js';
-import { ensureTemplateTree, unpackTemplate } from './template-tree.js';
+import { createCopyArea } from './copy.js';
+import { ensureTemplateTree } from './template-tree.js';
 
 export const SHARED_DIRS = ['usr', 'bin', 'sbin', 'lib', 'lib64', 'opt'];
 
@@ -46,11 +46,7 @@ export function areaPaths(ctDir: string, mode: PrivateMode): { root: string; pri
 export async function createArea(mode: PrivateMode, a: AreaInput): Promise<PrivateArea> {
   const { root, privateDir } = areaPaths(a.ctDir, mode);
   if (mode === 'copy') {
-    await checkFreeSpace(a.cache, a.ctDir);
-    const tmp = `${privateDir}.tmp`;
-    await rm(tmp, { recursive: true, force: true });
-    await unpackTemplate(a.cache, tmp, a.signal);
-    await rename(tmp, privateDir);
+    await createCopyArea(a.cache, a.ctDir, privateDir, a.signal);
     return { mode, root, privateDir };
   }
   if (mode === 'overlay') {

@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { cacheLayout } from '../../cache/layout.js';
 import { CtError } from '../errors.js';
 import { exec } from '../exec.js';
+import { unpackArgv } from './copy.js';
 import { checkFreeSpace } from './space.js';
 
 export const TEMPLATE_SUFFIXES = ['.tar.gz', '.tgz', '.tar.xz', '.tar.zst', '.tar.bz2', '.tar'];
@@ -71,8 +72,8 @@ export async function templateKey(cacheDir: string, path: string): Promise<strin
 /** `tar -x` of a template cache into dir, keeping owners, modes and xattrs (as vzctl's vps-create). */
 export async function unpackTemplate(cache: string, dir: string, signal?: AbortSignal): Promise<void> {
   await mkdir(dir, { recursive: true });
-  // GNU tar detects gzip/xz/zstd/bzip2 from the data; --numeric-owner keeps the template's ids.
-  await exec(['tar', '--numeric-owner', '-xpf', cache, '-C', dir], { signal });
+  // The copy mode's argv: parallel decompressor, numeric ids, xattrs (capabilities) kept.
+  await exec(await unpackArgv(cache, dir), { signal });
 }
 
 export type TreeVariant = 'shared' | 'hardlink';

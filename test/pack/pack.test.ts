@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, linkSync, writeFileSync, chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packTemplate, templateCacheName, encodeHeader, paxRecord } from '../../builder/pack/index.js';
+import { packTemplate, templateCacheName, encodeHeader, headerSize, paxRecord } from '../../builder/pack/index.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
 
 const SDE = 1_700_000_000;
@@ -95,6 +95,18 @@ describe('tar headers', () => {
     expect(encodeHeader({ ...h, uid: 2 ** 22 }).length).toBeGreaterThan(512);
     expect(encodeHeader({ ...h, xattrs: { 'security.capability': Buffer.from([1, 0, 0, 2, 0x80]) } }).subarray(512).includes(Buffer.from([0x80]))).toBe(true);
   });
+  it('headerSize predicts every encoding (the archive is sized before it is written)', () => {
+    const h = { path: './etc/passwd', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 1, mtime: SDE };
+    const cases = [
+      h,
+      { ...h, path: './' + 'a'.repeat(300) },
+      { ...h, path: './ü'.repeat(60) },
+      { ...h, type: 'symlink' as const, size: 0, linkpath: '/'.padEnd(150, 'x') },
+      { ...h, uid: 2 ** 22, gid: 2 ** 30, mtime: -5, size: 2 ** 40 },
+      { ...h, xattrs: { 'security.capability': Buffer.alloc(20, 0x80), 'user.long': Buffer.alloc(700, 1) } },
+    ];
+    for (const c of cases) expect(headerSize(c)).toBe(encodeHeader(c).length);
+  });
   it('template cache names follow vzpkg', () => {
     expect(templateCacheName({ os: 'centos', release: '7', arch: 'x86_64' })).toBe('centos-7-x86_64');
     expect(templateCacheName({ os: 'rhel', release: '9.4', arch: 'aarch64', variant: 'minimal' })).toBe('rhel-9.4-aarch64-minimal');
@@ -120,6 +132,9 @@ describe.runIf(tools('tar', 'zstd', 'xz', 'getcap', 'setcap', 'getfattr'))('pack
     const check = spawnSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(check.stdout.split('\n').filter(Boolean)).toHaveLength(4);
+    // The zstd frame says how big the tar is (deploy's free-space check reads it, no decompression).
+    const list = spawnSync('zstd', ['-lv', join(out, `${NAME}.tar.zst`)], { encoding: 'utf8' });
+    expect(list.stdout + list.stderr).toContain(`(${first.tar.size} B)`);
   });
 
   it('GNU tar lists it: numeric owners, no names, clamped mtimes, sorted, directory first', () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { XmlScanner, XmlSyntaxError } from '../../builder/repo/index.js';
 
-function events(chunks: string[]): string[] {
+function events(chunks: (string | Buffer)[]): string[] {
   const out: string[] = [];
   const s: XmlScanner = new XmlScanner({
     open(name, sc, self) {
@@ -54,6 +54,31 @@ describe('XmlScanner', () => {
   it('gives the same events whatever the chunk boundaries', () => {
     for (let cut = 1; cut < DOC.length; cut++) expect(events([DOC.slice(0, cut), DOC.slice(cut)]), `cut at ${cut}`).toEqual(whole);
     expect(events([...DOC])).toEqual(whole);
+  });
+
+  it('gives the same events for bytes cut anywhere, inside UTF-8 sequences too', () => {
+    const bytes = Buffer.from(DOC, 'utf8');
+    for (let cut = 1; cut < bytes.length; cut++) expect(events([bytes.subarray(0, cut), bytes.subarray(cut)]), `cut at byte ${cut}`).toEqual(whole);
+    expect(events([Buffer.from([0xef, 0xbb, 0xbf]), bytes])).toEqual(whole);
+  });
+
+  it('hashes and compares a tag\'s attribute bytes (the handlers\' cache keys)', () => {
+    const seen: { hash: number; bytes: Uint8Array }[] = [];
+    const s = new XmlScanner({
+      open(name, sc) {
+        if (name !== 'e') return;
+        const bytes = new Uint8Array(sc.attrsLength());
+        sc.copyAttrs(bytes, 0);
+        for (const o of seen) expect(sc.attrsEqual(o.bytes, 0, o.bytes.length)).toBe(Buffer.from(o.bytes).equals(bytes));
+        seen.push({ hash: sc.attrsHash(), bytes });
+      },
+      close() {},
+    });
+    s.write('<r><e a="1" b="ü"/><e a="1" b="ü"/><e a="2"/><e a="1" b="ü"></e></r>');
+    s.end();
+    expect(seen.map((o) => Buffer.from(o.bytes).toString())).toEqual([' a="1" b="ü"', ' a="1" b="ü"', ' a="2"', ' a="1" b="ü"']);
+    expect(seen[0].hash).toBe(seen[1].hash);
+    expect(seen[0].hash).not.toBe(seen[2].hash);
   });
 
   it.each([

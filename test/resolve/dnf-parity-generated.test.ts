@@ -5,6 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tools } from '../helpers/env.js';
 import { genRepo, type GenPackage } from './helpers/gen-repo.js';
+import { ResolveError } from '../../builder/resolve/index.js';
+import { dnfBatch } from './helpers/oracle.js';
 import { loadRepos, mismatches, type LoadedRepos } from './helpers/parity.js';
 
 const HAVE = tools('dnf', 'rpmbuild', 'createrepo_c');
@@ -85,5 +87,56 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
     const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*']];
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, requests })).toEqual([]);
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, exclude: ['mta-alpha', 'lib-2.0-2*'], requests: [...requests, ...names.map((n) => [n])] })).toEqual([]);
+  });
+
+  it('unsolvable requests: every problem dnf reports, each with its "nothing provides … needed by" chain', () => {
+    const requests = [['broken-chain', 'broken-extra'], ['broken-chain', 'mta-alpha', 'rich-conflict', 'partner'], ['broken-chain', 'weak-broken'], ['broken-extra']];
+    const answers = dnfBatch({ repos: { gen: dir }, weak: true, requests });
+    requests.forEach((specs, i) => {
+      const want = answers[i];
+      if (want.ok) throw new Error(`dnf solved ${specs.join(' ')}`);
+      // dnf: "Problem 1: …\n  - nothing provides X needed by P\n Problem 2: …" (one problem: "Problem: …")
+      const dnfProblems = want.error.split(/\n Problem(?: \d+)?: /).slice(1);
+      let err: unknown;
+      try {
+        L.resolver.resolve({ specs, exclude: [], weakDeps: true });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, specs.join(' ')).toBeInstanceOf(ResolveError);
+      const ours = (err as ResolveError).problems;
+      expect(ours.length, `${specs.join(' ')}: ${ours.join(' | ')} vs dnf ${want.error}`).toBe(dnfProblems.length);
+      dnfProblems.forEach((text, k) => {
+        const chains = [...text.matchAll(/nothing provides (\S+) needed by (\S+)/g)].map((m) => `nothing provides ${m[1]} needed by ${m[2]}`);
+        if (chains.length) expect(chains.some((c) => ours[k].includes(c)), `problem ${k + 1}: ${ours[k]} vs dnf ${text}`).toBe(true);
+      });
+      if (ours.length > 1) expect((err as ResolveError).message).toContain('Problem 2: ');
+    });
+  });
+
+  it('comps: groups and environments as dnf installs them (grouplist; optionlist only on request)', async () => {
+    const group = (id: string, pkgs: [string, string][]) =>
+      `<group><id>${id}</id><name>${id}</name><packagelist>${pkgs.map(([n, t]) => `<packagereq type="${t}">${n}</packagereq>`).join('')}</packagelist></group>`;
+    const comps = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<comps>',
+      group('core', [['env-core', 'mandatory'], ['env-core-default', 'default'], ['env-core-optional', 'optional']]),
+      group('standard', [['env-std', 'mandatory']]),
+      group('extras', [['env-extra', 'mandatory']]),
+      group('more', [['env-more', 'mandatory']]),
+      '<environment><id>minimal-environment</id><name>Minimal</name>',
+      '<grouplist><groupid>core</groupid><groupid>standard</groupid><groupid>no-such-group</groupid></grouplist>',
+      '<optionlist><groupid default="true">extras</groupid><groupid>more</groupid></optionlist></environment>',
+      '</comps>',
+      '',
+    ].join('\n');
+    const names = ['env-core', 'env-core-default', 'env-core-optional', 'env-std', 'env-extra', 'env-more'];
+    const cdir = genRepo(names.map((name) => ({ name })), comps);
+    const C = await loadRepos({ c: cdir });
+    const requests = [['@^minimal-environment'], ['@minimal-environment'], ['@core'], ['@extras', '@standard']];
+    expect(mismatches(C.resolver, { repos: { c: cdir }, weak: true, requests })).toEqual([]);
+    // and dnf did install something: the grouplist's packages, none of the optionlist's
+    const env = C.resolver.resolve({ specs: ['@^minimal-environment'], exclude: [], weakDeps: true }).packages.map((p) => p.name);
+    expect(env).toEqual(['env-core', 'env-core-default', 'env-std']);
   });
 });

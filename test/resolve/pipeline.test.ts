@@ -1,6 +1,6 @@
 // The resolve pipeline step and CLI on a real repo: a recipe → a lockfile identical to
 // dnf's answer, pins from a partial lock, clear errors.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,8 +10,8 @@ import { readLockfile } from '../../builder/lockfile/index.js';
 import { resolveRecipe } from '../../builder/pipeline/resolve.js';
 import { loadRecipe } from '../../builder/recipe/index.js';
 import { resolveSettings } from '../../builder/settings.js';
-import { BIN, tempDir, tools } from '../helpers/env.js';
-import { RHEL6 } from '../helpers/stub-repo.js';
+import { BIN, REPO_ROOT, tempDir, tools } from '../helpers/env.js';
+import { CS9_APPSTREAM, RHEL6 } from '../helpers/stub-repo.js';
 import { genRepo } from './helpers/gen-repo.js';
 import { dnfBatch } from './helpers/oracle.js';
 
@@ -43,7 +43,7 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     const json = await run(BIN, ['--json', '--cache-dir', join(tmp.path, 'cache'), 'resolve', recipeFile], { maxBuffer: 64 << 20 });
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(lockFile, 'utf8')));
     // that second run reused the cached answer (same repomd checksums, same request)
-    expect(readdirSync(join(tmp.path, 'cache', 'metadata', 'resolve-v1')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(readdirSync(join(tmp.path, 'cache', 'metadata', 'resolve-v2')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
   });
 
   it('honours pinned packages from a partial lock', async () => {
@@ -65,5 +65,43 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     const err = await run(BIN, ['--cache-dir', join(tmp.path, 'cache'), 'resolve', bad]).catch((e) => e);
     expect(err.code).toBe(1);
     expect(err.stderr).toContain('E_NO_MATCH: No match for argument: no-such-package');
+  });
+
+  it('module platform: from the distro or modules.platform_id, as dnf\'s module_platform_id', async () => {
+    // maven:3.8 in CS9 AppStream requires platform:[el9]. dnf: enabling it under
+    // platform:el8 fails; under platform:el9 the modular maven is what gets picked.
+    const dnf = (platform: string) => {
+      const input = JSON.stringify({ repos: { a: CS9_APPSTREAM }, weak: false, enable_modules: ['maven:3.8'], module_platform_id: platform, requests: [['maven-openjdk17']] });
+      try {
+        return execFileSync('/usr/bin/python3', [join(REPO_ROOT, 'test', 'resolve', 'helpers', 'dnf-batch.py')], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+      } catch (e) {
+        return String((e as { stderr: string }).stderr);
+      }
+    };
+    const el8 = dnf('platform:el8');
+    expect(el8).toContain('nothing provides module(platform:el9) needed by module maven:3.8');
+    const el9 = JSON.parse(dnf('platform:el9'))[0];
+    expect(el9.error).toContain('maven-openjdk17-1:3.8.5-6.module_el9+923+016ca152.noarch');
+
+    const ctx = makeCtx({ settings: resolveSettings({ cacheDir: join(tmp.path, 'cache') }, {}) });
+    const recipeFor = async (distro: string, platform?: string) => {
+      const file = join(tmp.path, `maven-${distro.replace(/\W/g, '')}-${platform ?? 'default'}.yaml`);
+      const mods = `modules: { enable: ["maven:3.8"]${platform ? `, platform_id: "${platform}"` : ''} }`;
+      writeFileSync(file, ['name: maven', `distro: ${distro}`, 'repos:', '  - id: a', `    baseurl: file://${CS9_APPSTREAM}`, '    gpgcheck: false', 'packages: [maven-openjdk17]', 'weak_deps: false', mods, ''].join('\n'));
+      return loadRecipe(file, ctx);
+    };
+    const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: Error & { code?: string }) => e);
+    // EL 9 by default, like dnf on an EL 9 system: the module is active, its maven chosen
+    const def = await failure(resolveRecipe(await recipeFor('{ id: centos-stream, release: "9", arch: x86_64 }'), ctx));
+    expect(def?.code).toBe('E_UNSOLVABLE');
+    expect(def?.message).toContain('maven-openjdk17-1:3.8.5-6.module_el9+923+016ca152.noarch');
+    // an explicit platform_id wins over the distro's
+    for (const [distro, platform] of [['{ id: centos-stream, release: "9", arch: x86_64 }', 'platform:el8'], ['{ id: fedora, release: "41", arch: x86_64 }', undefined]] as const) {
+      const err = await failure(resolveRecipe(await recipeFor(distro, platform), ctx));
+      expect(err?.code, `${distro} ${platform}`).toBe('E_MODULE');
+      expect(err?.message).toMatch(/cannot enable module maven:3\.8: .*platform:(el8|f41) is not one of \[el9\]/);
+    }
+    // a bad value is a recipe error naming the key
+    await expect(recipeFor('{ id: rhel, release: "9", arch: x86_64 }', 'el9')).rejects.toThrow(/modules\.platform_id/);
   });
 });
