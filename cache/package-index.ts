@@ -1,11 +1,12 @@
 // Per-package import indexes: the tree listing a package unpacked to, keyed by the RPM's
 // sha256 and the importer version (the code that turned the RPM into entries). A package
 // imported once is never unpacked again; changing the importer starts fresh indexes.
-// The index is the completion marker of an import, so it is written last and atomically.
-import { readFile, mkdir } from 'node:fs/promises';
+// The index is the completion marker of an import, so it is written last and atomically
+// (by the store: see Store.stagePackageIndex).
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno } from '../builder/errors.js';
-import { stableJson, writeFileAtomic } from './atomic.js';
+import { stableJson } from './atomic.js';
 import { StoreError } from './errors.js';
 import type { StoreKey } from './store-key.js';
 import { entryProblems, type TreeEntry } from './tree-entry.js';
@@ -30,14 +31,19 @@ export function packageIndexPath(storeRoot: string, rpmSha256: string, importer:
   return join(storeRoot, 'packages', importer, rpmSha256.slice(0, 2), `${rpmSha256}.json`);
 }
 
-export async function writePackageIndex(storeRoot: string, rpmSha256: string, entries: readonly TreeEntry[], importer: string): Promise<void> {
+/**
+ * The index document for `entries`, validated: a bad entry fails the import that made it,
+ * not a later read. The caller writes it (the store, after the objects are durable).
+ */
+export function encodePackageIndex(rpmSha256: string, entries: readonly TreeEntry[], importer: string): PackageIndex {
   const problems = entries.flatMap((e, i) => entryProblems(e, `entry ${i} (${(e as TreeEntry)?.path})`));
   if (problems.length) throw new StoreError('E_INVALID', `package index for ${rpmSha256}: ${problems.length} problem(s)\n  ${problems.slice(0, 20).join('\n  ')}`);
-  const path = packageIndexPath(storeRoot, rpmSha256, importer);
-  await mkdir(join(path, '..'), { recursive: true });
-  const doc: PackageIndex = { version: PACKAGE_INDEX_VERSION, importer, rpmSha256, entries: [...entries] };
-  // Compact (one line): indexes of big packages run to tens of thousands of entries.
-  await writeFileAtomic(path, stableJson(doc, undefined));
+  return { version: PACKAGE_INDEX_VERSION, importer, rpmSha256, entries: [...entries] };
+}
+
+/** On-disk form: compact (one line), since indexes of big packages run to tens of thousands of entries. */
+export function packageIndexText(doc: PackageIndex): string {
+  return stableJson(doc, undefined);
 }
 
 /**
@@ -48,7 +54,7 @@ export async function readPackageIndex(
   storeRoot: string,
   rpmSha256: string,
   importer: string,
-  has: (key: StoreKey) => Promise<boolean>,
+  has: (key: StoreKey) => boolean,
 ): Promise<PackageIndex | undefined> {
   let text: string;
   try {
@@ -67,10 +73,6 @@ export async function readPackageIndex(
   }
   if (doc?.version !== PACKAGE_INDEX_VERSION || doc.importer !== importer || doc.rpmSha256 !== rpmSha256 || !Array.isArray(doc.entries)) return undefined;
   if (doc.entries.some((e, i) => entryProblems(e, String(i)).length)) return undefined;
-  const keys = [...new Set(doc.entries.flatMap((e) => (e.key ? [e.key] : [])))];
-  for (let i = 0; i < keys.length; i += 64) {
-    const present = await Promise.all(keys.slice(i, i + 64).map(has));
-    if (present.includes(false)) return undefined;
-  }
+  for (const e of doc.entries) if (e.key && !has(e.key)) return undefined;
   return doc;
 }

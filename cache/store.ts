@@ -11,24 +11,25 @@
 //   v1/locks/             readers/writer lock (store-lock.ts)
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFileSync, closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync, closeSync, fchmodSync, fchownSync, fsyncSync, futimesSync, lstatSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isErrno } from '../builder/errors.js';
 import { setXattrs } from '../kernel/xattr.js';
 import { syncFilesystem } from '../kernel/fsnodes.js';
 import { fsyncDir, unlinkQuiet } from './atomic.js';
-import { readPackageIndex, writePackageIndex, type PackageIndex, DEFAULT_IMPORTER } from './package-index.js';
+import { encodePackageIndex, packageIndexPath, packageIndexText, readPackageIndex, type PackageIndex, DEFAULT_IMPORTER } from './package-index.js';
 import { acquireStoreLock, pidAlive, type StoreLock } from './store-lock.js';
 import { keyOf, objectRelPath, STORE_VERSION, type ObjectMeta, type StoreKey } from './store-key.js';
 import type { TreeEntry } from './tree-entry.js';
 
 export interface StoreOptions {
   /**
-   * 'batch' (default): objects are flushed with one syncfs before a package index (the
-   * completion marker) is written; a crash before that loses only unreferenced objects,
-   * which a re-import rewrites. 'fsync': fsync every object (about 20× slower on ext4).
+   * 'batch' (default): objects are flushed with one syncfs before the package indexes (the
+   * completion markers) that name them are published; a crash before that loses only
+   * unreferenced objects, which a re-import rewrites. 'fsync': fsync every object as well
+   * (about 20× slower on ext4).
    */
   durability?: 'batch' | 'fsync';
   /** How an object that already exists is checked before being trusted: size+metadata, or a full re-hash. */
@@ -62,8 +63,15 @@ export interface Store {
   pathOf(key: StoreKey): string;
   has(key: StoreKey): Promise<boolean>;
   getPackageIndex(rpmSha256: string, importer?: string): Promise<PackageIndex | undefined>;
+  /**
+   * Record a package's index (validated now); it is published by the next sync() or
+   * close(), after the objects it names are durable. Until then only this handle sees it.
+   * A batch of imports thus costs one syncfs, not one per package.
+   */
+  stagePackageIndex(rpmSha256: string, entries: readonly TreeEntry[], importer?: string): Promise<void>;
+  /** stagePackageIndex, then sync(): the index is on disk when this resolves. */
   putPackageIndex(rpmSha256: string, entries: readonly TreeEntry[], importer?: string): Promise<void>;
-  /** Make every object written so far durable (one syncfs). */
+  /** Make every object written so far durable (one syncfs), then publish staged indexes. */
   sync(): Promise<void>;
   /** Take the shared lock now (writes take it lazily); held until close(). */
   hold(): Promise<void>;
@@ -91,6 +99,11 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
   let dirty = false;
   let lock: Promise<StoreLock> | undefined;
   let seq = 0;
+  // Temp names: our pid first (cleanTemps reads it), then a nonce drawn once per handle
+  // so a dead writer's leftovers under a reused pid never collide with ours.
+  const tempPrefix = `${tmpDir}/${process.pid}-${randomBytes(4).toString('hex')}-`;
+  /** Indexes waiting for the next sync(), by their final path. */
+  const staged = new Map<string, PackageIndex>();
 
   const pathOf = (key: StoreKey) => `${objectsDir}/${objectRelPath(key)}`;
 
@@ -153,7 +166,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
   }
 
   function tempPath(): string {
-    return join(tmpDir, `${process.pid}-${++seq}-${randomBytes(4).toString('hex')}`);
+    return tempPrefix + ++seq;
   }
 
   // Objects up to this size are hashed in memory before anything is written, so one that is
@@ -236,10 +249,44 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     }
   }
 
+  /**
+   * has(), synchronously: a warm build checks every object of every index (10^4+ lstats);
+   * through the threadpool each costs a round trip that, under load, dwarfs the syscall.
+   */
+  function hasNow(key: StoreKey): boolean {
+    return lstatSync(pathOf(key), { throwIfNoEntry: false })?.isFile() ?? false;
+  }
+
+  /**
+   * OSTree's order: the batch of objects, one syncfs, then the completion markers. Staged
+   * indexes are written to temps before the syncfs, so it makes them durable too; the
+   * renames that publish them need no flush of their own, since a rename lost in a crash
+   * only means the package is imported again. No index ever names an object that might
+   * not have reached the disk.
+   */
   async function sync(): Promise<void> {
-    if (!dirty) return;
+    if (!dirty && !staged.size) return;
+    const batch = [...staged];
+    staged.clear();
     dirty = false;
-    await syncFilesystem(root);
+    const temps: string[] = [];
+    try {
+      for (const [, doc] of batch) {
+        const tmp = tempPath();
+        temps.push(tmp);
+        writeFileSync(tmp, packageIndexText(doc), { flag: 'wx', mode: 0o644 });
+      }
+      await syncFilesystem(root);
+      batch.forEach(([path], i) => {
+        mkdirSync(dirname(path), { recursive: true });
+        renameSync(temps[i], path);
+        temps[i] = '';
+      });
+    } catch (err) {
+      dirty = true; // the objects' flush did not happen (or is unknown): the next sync retries it
+      for (const t of temps) if (t) await unlinkQuiet(t);
+      throw err;
+    }
   }
 
   return {
@@ -262,19 +309,28 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     async getPackageIndex(sha, importer = DEFAULT_IMPORTER) {
       // Whoever reads an index is about to use its objects: keep gc away from here on.
       await hold();
-      return readPackageIndex(root, sha, importer, has);
+      return staged.get(packageIndexPath(root, sha, importer)) ?? readPackageIndex(root, sha, importer, hasNow);
+    },
+    async stagePackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
+      await hold();
+      staged.set(packageIndexPath(root, sha, importer), encodePackageIndex(sha, entries, importer));
     },
     async putPackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
       await hold();
-      await sync(); // objects first, marker last
-      await writePackageIndex(root, sha, entries, importer);
+      staged.set(packageIndexPath(root, sha, importer), encodePackageIndex(sha, entries, importer));
+      await sync();
     },
     sync,
     hold,
     async close() {
       const l = lock;
       lock = undefined;
-      if (l) await (await l).release();
+      try {
+        // Publish what was imported, even when the caller is failing: those imports are good.
+        await sync();
+      } finally {
+        if (l) await (await l).release();
+      }
     },
   };
 }

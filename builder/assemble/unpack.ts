@@ -30,12 +30,6 @@ const BUFFER_MAX = 1 << 20;
 const MAX_INFLIGHT = 32;
 const DIR_PARALLEL = 8;
 
-async function readBody(body: AsyncIterable<Uint8Array>, size: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(Buffer.from(c));
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-}
-
 /** The package's tree listing from the store, importing the payload on first use. */
 export async function importPackage(store: Store, pkg: InstallPackage, signal?: AbortSignal): Promise<{ entries: TreeEntry[]; imported: boolean }> {
   const known = await store.getPackageIndex(pkg.sha256, ASSEMBLE_IMPORTER);
@@ -88,7 +82,7 @@ export async function importPackage(store: Store, pkg: InstallPackage, signal?: 
           // Small bodies are buffered so several store writes overlap (each is a handful
           // of syscalls; in sequence their latency, not the bytes, is what costs).
           if (e.size <= BUFFER_MAX) {
-            const buf = await readBody(e.body, e.size);
+            const buf = await e.bytes();
             track(store.addBuffer(buf, meta).then((r) => void (entries[at] = { ...entries[at], size: r.size, key: r.key })));
             if (inflight.size >= MAX_INFLIGHT) await Promise.race(inflight);
           } else {
@@ -125,7 +119,8 @@ export async function importPackage(store: Store, pkg: InstallPackage, signal?: 
     if (!target) throw new UnsafePathError(nevra, '/' + entry.path, 'hard-link set without content in the payload');
     entries.push({ ...entry, type: 'hardlink', linkTarget: target });
   }
-  await store.putPackageIndex(pkg.sha256, entries, ASSEMBLE_IMPORTER);
+  // Published with the batch's one syncfs (the caller's store.sync() or close()).
+  await store.stagePackageIndex(pkg.sha256, entries, ASSEMBLE_IMPORTER);
   return { entries, imported: true };
 }
 

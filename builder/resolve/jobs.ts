@@ -2,7 +2,8 @@
 // "install one of" job over every package matching the spec (all versions and arches, plus
 // the packages obsoleting a plain name), flagged best (dnf's best=True); `@group` adds a job
 // per mandatory/default package present in the repos (missing ones are skipped with dnf's
-// warning) and a "(pkg if req)" job per conditional package. Group jobs come after the
+// warning) and a "(pkg if req)" job per conditional package; `@^env` does that for each
+// group of the environment's grouplist (and, dnf5-style, its default options). Group jobs come after the
 // plain specs, as dnf adds comps jobs when it resolves.
 import type { Dep } from '../model/package.js';
 import { depCnf } from './cnf.js';
@@ -81,11 +82,13 @@ function specJobs(pool: Pool, spec: string): Job[] {
   return [oneOf(spec, ids)];
 }
 
-function groupJobs(pool: Pool, comps: CompsData | undefined, spec: string, arch: string, warnings: string[]): Job[] {
+function groupJobs(pool: Pool, comps: CompsData | undefined, spec: string, arch: string, defaultOptions: boolean, warnings: string[]): Job[] {
   const id = spec.replace(/^@\^?/, '');
   const env = comps?.environments.find((e) => e.id === id) ?? comps?.environments.find((e) => e.name === id);
   const group = comps?.groups.find((g) => g.id === id) ?? comps?.groups.find((g) => g.name === id);
-  const groups = spec.startsWith('@^') || (env && !group) ? env?.groups.map((g) => comps!.groups.find((x) => x.id === g)).filter((g) => !!g) : group ? [group] : undefined;
+  // dnf 4's environment install: the grouplist, in order; missing groups are skipped
+  const envGroups = env && [...new Set([...env.groups, ...(defaultOptions ? env.options.filter((o) => o.default).map((o) => o.id) : [])])];
+  const groups = spec.startsWith('@^') || (env && !group) ? envGroups?.map((g) => comps!.groups.find((x) => x.id === g)).filter((g) => !!g) : group ? [group] : undefined;
   if (!groups) throw new ResolveError('E_NO_MATCH', `No match for group or environment: ${id}`, { hint: 'the repos\' comps data has no such id or name' });
   const jobs: Job[] = [];
   for (const g of groups) {
@@ -112,7 +115,7 @@ export function buildJobs(pool: Pool, input: ResolveInput, warnings: string[]): 
   const plain: Job[] = [];
   const comps: Job[] = [];
   for (const spec of input.request.specs) {
-    if (spec.startsWith('@')) comps.push(...groupJobs(pool, input.comps, spec, input.request.arch, warnings));
+    if (spec.startsWith('@')) comps.push(...groupJobs(pool, input.comps, spec, input.request.arch, !!input.request.environmentDefaultOptions, warnings));
     else plain.push(...specJobs(pool, spec));
   }
   return [...plain, ...comps];

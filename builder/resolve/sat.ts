@@ -43,6 +43,8 @@ export class Sat implements PolicyState {
   private jobrulesEnd = 1;
   private learntrules = 1;
   private readonly ruleToJob: number[] = [];
+  /** The forcebest rules' jobs: a problem may rest on "cannot install the best candidate". */
+  private readonly bestRuleJob = new Map<number, number>();
   private readonly assertions: number[] = [];
   private branches: number[] = [];
   private recommendsIndex = 0;
@@ -84,7 +86,7 @@ export class Sat implements PolicyState {
       const best = filterUnwanted(this, q, Mode.Recommend);
       if (best.length === q.length) return;
       // negative literals (a conditional job's "if" part) stay in the best rule
-      this.addRule([...best, ...lits.filter((l) => l < 0)]);
+      this.bestRuleJob.set(this.addRule([...best, ...lits.filter((l) => l < 0)]), ji);
     });
     this.learntrules = this.lits.length;
     this.makeWatches();
@@ -337,6 +339,15 @@ export class Sat implements PolicyState {
     return [rlevel, r];
   }
 
+  private jobsOf(rules: number[]): number[] {
+    const out: number[] = [];
+    for (const r of rules) {
+      const j = r >= this.jobrules && r < this.jobrulesEnd ? this.ruleToJob[r - this.jobrules] : this.bestRuleJob.get(r);
+      if (j !== undefined) out.push(j);
+    }
+    return out;
+  }
+
   /** Unsolvable: record the proof (all rules that led to the conflict) and give up. */
   private analyzeUnsolvable(conflict: number): number {
     const involved = new Uint8Array(this.n);
@@ -354,7 +365,7 @@ export class Sat implements PolicyState {
     const expand = (r: number, seen: Set<number>) => seen.add(r);
     const all = new Set<number>();
     for (const r of ruleSet) expand(r, all);
-    const jobs = [...all].filter((r) => r >= this.jobrules && r < this.jobrulesEnd).map((r) => this.ruleToJob[r - this.jobrules]);
+    const jobs = this.jobsOf([...all]);
     this.problem = { jobs: [...new Set(jobs)].sort((a, b) => a - b), rules: [...all].map((r) => this.lits[r]) };
     return -1;
   }
@@ -401,8 +412,7 @@ export class Sat implements PolicyState {
       }
       const other = this.why[this.decisionq.indexOf(-v)];
       const rules = [ri, ...(other > 0 ? [other] : [])];
-      const jobs = rules.filter((r) => r >= this.jobrules && r < this.jobrulesEnd).map((r) => this.ruleToJob[r - this.jobrules]);
-      this.problem = { jobs, rules: rules.map((r) => this.lits[r]) };
+      this.problem = { jobs: this.jobsOf(rules), rules: rules.map((r) => this.lits[r]) };
       return false;
     }
     return true;

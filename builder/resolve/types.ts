@@ -34,6 +34,11 @@ export interface ResolveRequest {
   weakDeps: boolean;
   /** The base arch (x86_64, aarch64, ...). */
   arch: string;
+  /**
+   * What `@^environment` installs besides its grouplist: dnf 4 (EL 8-10) nothing more, dnf5
+   * (Fedora 41+) also the optionlist groups marked default. Default false (dnf 4).
+   */
+  environmentDefaultOptions?: boolean;
 }
 
 /** A package pinned by a partial lock: its NEVRA must be chosen when its name is installed. */

@@ -41,6 +41,12 @@ export interface PayloadEntry {
   linkTarget: string;
   /** The content; consume it (or not) before asking for the next entry. */
   body: Readable;
+  /**
+   * The whole content as one buffer, taken straight from the payload without a stream (for
+   * small bodies a consumer keeps in memory anyway: no per-entry stream, no chunk copies).
+   * Use it or `body`, not both; like `body`, before asking for the next entry.
+   */
+  bytes(): Promise<Buffer>;
 }
 
 export interface PayloadOptions {
@@ -161,7 +167,7 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
       const magicBuf = reader.readNow(6) ?? (await reader.read(6, 'a cpio header'));
       const form = cpioMagic(magicBuf);
       if (!form) throw formatError(subject, `bad cpio magic ${JSON.stringify(magicBuf.toString('latin1'))} at payload offset ${reader.consumed - 6}`);
-      let entry: Omit<PayloadEntry, 'body' | 'linkTarget'>;
+      let entry: Omit<PayloadEntry, 'body' | 'linkTarget' | 'bytes'>;
       if (form === 'newc') {
         const rest = reader.readNow(NEWC_HEADER_SIZE - 6) ?? (await reader.read(NEWC_HEADER_SIZE - 6, 'a cpio header'));
         let c;
@@ -206,20 +212,32 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
         if (entry.size > LINK_TARGET_MAX) throw formatError(subject, `symlink ${entry.path} target of ${entry.size} bytes exceeds ${LINK_TARGET_MAX}`);
         linkTarget = (await reader.read(entry.size, `the target of symlink ${entry.path}`)).toString('utf8');
         await reader.skip(pad4(entry.size), 'cpio padding');
-        yield { ...entry, linkTarget, body: Readable.from([]) };
+        const target = Buffer.from(linkTarget);
+        yield { ...entry, linkTarget, body: Readable.from([]), bytes: async () => target };
         continue;
       }
       // The body stream is made on first access: most entries (dirs, links, hard-link
       // members) have none, and a consumer may skip content it does not need.
       let body: BodyStream | undefined;
+      let taken = false;
       const size = entry.size;
       const what = entry.path;
-      yield Object.defineProperty({ ...entry, linkTarget } as PayloadEntry, 'body', {
-        enumerable: true,
-        get: () => (body ??= new BodyStream(reader, size, `the content of ${what}`)),
-      });
+      const bytes = async (): Promise<Buffer> => {
+        if (body || taken) throw new Error(`payload entry ${what}: content already consumed`);
+        taken = true;
+        // Zero-copy when the decompressor's current chunk holds it all (the common case).
+        return reader.readNow(size) ?? reader.read(size, `the content of ${what}`);
+      };
+      yield {
+        ...entry,
+        linkTarget,
+        bytes,
+        get body() {
+          return (body ??= new BodyStream(reader, size, `the content of ${what}`));
+        },
+      };
       if (body) await body.drain();
-      else if (size && !reader.skipNow(size)) await reader.skip(size, `the content of ${what}`);
+      else if (!taken && size && !reader.skipNow(size)) await reader.skip(size, `the content of ${what}`);
       if (!reader.skipNow(pad4(size))) await reader.skip(pad4(size), 'cpio padding');
     }
     // After the trailer: the rest (padding) still counts toward size and digests.
@@ -254,7 +272,7 @@ function strippedEntry(
   sizes: number[],
   users: string[] | undefined,
   groups: string[] | undefined,
-): Omit<PayloadEntry, 'body' | 'linkTarget'> {
+): Omit<PayloadEntry, 'body' | 'linkTarget' | 'bytes'> {
   const mode = modes[fx] ?? 0o100644;
   const inodes = hdr.getNumberArray(Tag.FILEINODES);
   const devices = hdr.getNumberArray(Tag.FILEDEVICES);

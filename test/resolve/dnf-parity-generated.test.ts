@@ -113,4 +113,30 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
       if (ours.length > 1) expect((err as ResolveError).message).toContain('Problem 2: ');
     });
   });
+
+  it('comps: groups and environments as dnf installs them (grouplist; optionlist only on request)', async () => {
+    const group = (id: string, pkgs: [string, string][]) =>
+      `<group><id>${id}</id><name>${id}</name><packagelist>${pkgs.map(([n, t]) => `<packagereq type="${t}">${n}</packagereq>`).join('')}</packagelist></group>`;
+    const comps = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<comps>',
+      group('core', [['env-core', 'mandatory'], ['env-core-default', 'default'], ['env-core-optional', 'optional']]),
+      group('standard', [['env-std', 'mandatory']]),
+      group('extras', [['env-extra', 'mandatory']]),
+      group('more', [['env-more', 'mandatory']]),
+      '<environment><id>minimal-environment</id><name>Minimal</name>',
+      '<grouplist><groupid>core</groupid><groupid>standard</groupid><groupid>no-such-group</groupid></grouplist>',
+      '<optionlist><groupid default="true">extras</groupid><groupid>more</groupid></optionlist></environment>',
+      '</comps>',
+      '',
+    ].join('\n');
+    const names = ['env-core', 'env-core-default', 'env-core-optional', 'env-std', 'env-extra', 'env-more'];
+    const cdir = genRepo(names.map((name) => ({ name })), comps);
+    const C = await loadRepos({ c: cdir });
+    const requests = [['@^minimal-environment'], ['@minimal-environment'], ['@core'], ['@extras', '@standard']];
+    expect(mismatches(C.resolver, { repos: { c: cdir }, weak: true, requests })).toEqual([]);
+    // and dnf did install something: the grouplist's packages, none of the optionlist's
+    const env = C.resolver.resolve({ specs: ['@^minimal-environment'], exclude: [], weakDeps: true }).packages.map((p) => p.name);
+    expect(env).toEqual(['env-core', 'env-core-default', 'env-std']);
+  });
 });

@@ -134,4 +134,17 @@ describe('resolver semantics', () => {
     const r2 = resolvePackages({ repos: [{ id: 'r', priority: 99, cost: 1000, packages: pkgs }], comps, request: { specs: ['@g', 'trigger'], exclude: [], weakDeps: true, arch: 'x86_64' } });
     expect(r2.packages.map((p) => p.name)).toEqual(['a', 'cond', 'trigger']);
   });
+
+  it('environments: the grouplist (dnf 4); dnf5 adds the optionlist groups marked default', () => {
+    const pkgs = ['core-pkg', 'std-pkg', 'opt-default-pkg', 'opt-pkg'].map((n) => pkg(`${n}-1-1.noarch`));
+    const group = (id: string, name: string) => ({ id, packages: [{ name, type: 'mandatory' as const }] });
+    const comps = {
+      groups: [group('core', 'core-pkg'), group('standard', 'std-pkg'), group('opt-default', 'opt-default-pkg'), group('opt', 'opt-pkg')],
+      environments: [{ id: 'minimal-environment', groups: ['core', 'standard', 'no-such-group'], options: [{ id: 'opt-default', default: true }, { id: 'opt', default: false }] }],
+    };
+    const names = (environmentDefaultOptions?: boolean) =>
+      resolvePackages({ repos: [{ id: 'r', priority: 99, cost: 1000, packages: pkgs }], comps, request: { specs: ['@^minimal-environment'], exclude: [], weakDeps: true, arch: 'x86_64', environmentDefaultOptions } }).packages.map((p) => p.name);
+    expect(names()).toEqual(['core-pkg', 'std-pkg']);
+    expect(names(true)).toEqual(['core-pkg', 'opt-default-pkg', 'std-pkg']);
+  });
 });

@@ -2,6 +2,7 @@
 // rpm2cpio | cpio (the payload), createrepo_c (a repo of them); and round trips through our
 // own reader, including rpm's stripped cpio form and a hostile package.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,28 @@ describe.skipIf(!tools('rpm', 'rpm2cpio', 'cpio', 'zstd', 'xz', 'bzip2'))('write
       ['/usr/bin/hi', 0, 1],
       ['/usr/share/doc/hello/README', 100_000, 1],
     ]);
+  });
+
+  it('entry.bytes() gives the same content as entry.body, across chunk boundaries (newc and stripped, zstd)', async () => {
+    for (const strippedCpio of [false, true]) {
+      const out = join(tmp.path, `bytes-${strippedCpio}.rpm`);
+      await writeRpm(hello({ strippedCpio, compression: 'zstd' }), out);
+      const viaBody: [string, string][] = [];
+      for await (const e of payloadEntries(out)) {
+        const chunks: Buffer[] = [];
+        for await (const c of e.body) chunks.push(c as Buffer);
+        viaBody.push([e.path, createHash('sha256').update(Buffer.concat(chunks)).digest('hex')]);
+      }
+      const viaBytes: [string, string][] = [];
+      for await (const e of payloadEntries(out)) {
+        const b = await e.bytes();
+        expect(b.length, e.path).toBe(e.size);
+        // Symlinks' bytes are their target (what the cpio body holds); streams give none.
+        viaBytes.push([e.path, createHash('sha256').update(e.linkTarget ? Buffer.alloc(0) : b).digest('hex')]);
+        if (!e.linkTarget) await expect(e.bytes()).rejects.toThrow(/already consumed/);
+      }
+      expect(viaBytes).toEqual(viaBody);
+    }
   });
 
   for (const strippedCpio of [false, true]) {

@@ -139,6 +139,34 @@ describe('object store', () => {
     await expect(store.putPackageIndex('nothex', entries)).rejects.toThrow(/not a sha256/);
   });
 
+  it('publishes staged indexes only at sync or close, after the objects (one syncfs per batch)', async () => {
+    const storeDir = join(tmp.path, 'store');
+    const idxPath = (sha: string) => join(storeDir, 'v1', 'packages', 'rpm-1', sha.slice(0, 2), `${sha}.json`);
+    const f = await store.addBuffer(Buffer.from('staged data'), { ...base, mode: 0o644 });
+    const entries: TreeEntry[] = [{ path: 'f', type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: base.mtime, size: 11, key: f.key }];
+    const [a, b] = ['e'.repeat(64), 'f'.repeat(64)];
+    await store.stagePackageIndex(a, entries);
+    await store.stagePackageIndex(b, entries);
+    // Bad entries fail at staging, naming the package, not at a later read.
+    await expect(store.stagePackageIndex('1'.repeat(64), [{ ...entries[0], key: undefined }])).rejects.toThrow(/1{64}.*needs a key/s);
+    // This handle sees its own imports; nothing is on disk for other processes yet.
+    expect((await store.getPackageIndex(a))?.entries).toEqual(entries);
+    expect(existsSync(idxPath(a))).toBe(false);
+    const other = await openStore(storeDir);
+    expect(await other.getPackageIndex(a)).toBeUndefined();
+    await other.close();
+    await store.sync();
+    expect(existsSync(idxPath(a)) && existsSync(idxPath(b))).toBe(true);
+    expect(readdirSync(join(storeDir, 'v1', 'tmp'))).toEqual([]);
+    // close() publishes what is still staged.
+    const c = 'a1'.repeat(32);
+    await store.stagePackageIndex(c, entries);
+    await store.close();
+    const s2 = await openStore(storeDir);
+    expect((await s2.getPackageIndex(c))?.entries).toEqual(entries);
+    await s2.close();
+  });
+
   it('ignores a torn package index', async () => {
     const rpm = 'd'.repeat(64);
     await store.putPackageIndex(rpm, []);

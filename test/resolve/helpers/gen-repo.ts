@@ -52,9 +52,9 @@ function spec(p: GenPackage): string {
   return lines.join('\n');
 }
 
-/** Build (or reuse) a repo of the given packages; returns its directory. */
-export function genRepo(pkgs: GenPackage[]): string {
-  const key = createHash('sha256').update(JSON.stringify(pkgs)).digest('hex').slice(0, 16);
+/** Build (or reuse) a repo of the given packages (and comps.xml text); returns its directory. */
+export function genRepo(pkgs: GenPackage[], comps?: string): string {
+  const key = createHash('sha256').update(JSON.stringify(pkgs)).update(comps ? `\0${comps}` : '').digest('hex').slice(0, 16);
   const out = join(TEST_CACHE, `genrepo-${key}`);
   if (existsSync(join(out, 'repodata', 'repomd.xml'))) return out;
   const tmp = `${out}.tmp-${process.pid}`;
@@ -67,7 +67,8 @@ export function genRepo(pkgs: GenPackage[]): string {
     execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${join(tmp, 'build')}`, '--define', `_rpmdir ${join(tmp, 'rpms')}`, '--define', '_build_id_links none', ...arch, file], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
   rmSync(join(tmp, 'build'), { recursive: true, force: true });
-  execFileSync('createrepo_c', ['--quiet', tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (comps) writeFileSync(join(tmp, 'comps.xml'), comps);
+  execFileSync('createrepo_c', ['--quiet', ...(comps ? ['-g', 'comps.xml'] : []), tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
   renameSync(tmp, out);
   return out;
 }
