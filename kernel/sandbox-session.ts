@@ -38,6 +38,8 @@ export interface SessionRun {
 }
 
 export interface SandboxSession {
+  /** False once the session has ended (closed, or its holder was killed from inside). */
+  alive(): boolean;
   run(r: SessionRun): Promise<SandboxResult>;
   runSync(r: SessionRun): SandboxResult;
   close(): Promise<void>;
@@ -112,7 +114,15 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   /** Kill what the last command left running inside (orphans land under bwrap's init). */
   function reap(): void {
     for (let round = 0; round < 1000; round++) {
-      const strays = childrenOf(initPid).filter((p) => {
+      let kids: number[];
+      try {
+        kids = childrenOf(initPid);
+      } catch (e) {
+        // bwrap's init is gone, and the pid namespace with everything in it.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return;
+        throw e;
+      }
+      const strays = kids.filter((p) => {
         if (p === holder) return false;
         const i = procInfo(p);
         return i !== undefined && i.ns === pidNs && i.state !== 'Z';
@@ -131,10 +141,27 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   }
 
   let closed = false;
+  child.once('close', () => void (closed = true));
+  // Before entering: the holder must still be the process we started, in the session's
+  // namespaces. If a script killed it, its pid could in time belong to a host process,
+  // and nsenter would then enter the host's namespaces and root.
   const check = () => {
-    if (closed) throw new HostError('E_SANDBOX', `sandbox session for ${o.root} is closed`);
+    const h = closed ? undefined : procInfo(holder);
+    if (!h || h.ns !== pidNs || h.state === 'Z') {
+      closed = true;
+      throw new HostError('E_SANDBOX', `the sandbox session for ${o.root} has ended${h === undefined && !child.killed ? ' (did a scriptlet kill it?)' : ''}`);
+    }
   };
   return {
+    alive() {
+      try {
+        check();
+        return true;
+      } catch (e) {
+        if (e instanceof HostError) return false;
+        throw e;
+      }
+    },
     async run(r) {
       check();
       try {

@@ -2,8 +2,10 @@
 // name, stream, version, context, arch, dependencies, profiles, artifacts) and
 // modulemd-defaults v1 (default stream and profiles). Other document types (obsoletes,
 // translations) are skipped. Parsed with the failsafe schema so that streams like "8.10"
-// and 19-digit versions stay exact strings.
+// and 19-digit versions stay exact strings: by the fast reader of modules-yaml.ts when the
+// file keeps to libmodulemd's simple YAML (always, in practice), else by the `yaml` package.
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { BLOCK_SCALAR, readSimpleYaml } from './modules-yaml.js';
 import type { ModuleDefaults, ModuleIndex, ModuleStream } from './types.js';
 
 export class ModulesYamlError extends Error {
@@ -14,8 +16,13 @@ export class ModulesYamlError extends Error {
 
 type Y = unknown;
 const isMap = (v: Y): v is Record<string, Y> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: Y): string | undefined => (typeof v === 'string' ? v : undefined);
-const strList = (v: Y): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+/** A block scalar the fast reader did not fold, where its text is needed: parse fully. */
+class NeedsFullParse extends Error {}
+const str = (v: Y): string | undefined => {
+  if (v === BLOCK_SCALAR) throw new NeedsFullParse();
+  return typeof v === 'string' ? v : undefined;
+};
+const strList = (v: Y): string[] => (Array.isArray(v) ? v.filter((x): x is string => str(x) !== undefined) : []);
 
 function profilesOf(v: Y): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -24,17 +31,34 @@ function profilesOf(v: Y): Record<string, string[]> {
 }
 
 export function parseModulesYaml(text: string): ModuleIndex {
+  const simple = readSimpleYaml(text);
+  if (simple) {
+    try {
+      return indexDocuments(simple);
+    } catch (err) {
+      if (!(err instanceof NeedsFullParse)) throw err;
+    }
+  }
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { schema: 'failsafe', lineCounter: lines, uniqueKeys: false });
-  const index: ModuleIndex = { streams: [], defaults: {} };
   const list = Array.isArray(docs) ? docs : [docs];
-  for (const doc of list) {
-    const line = doc.range ? lines.linePos(doc.range[0]).line : 0;
-    if (doc.errors.length) {
-      const e = doc.errors[0];
-      throw new ModulesYamlError(e.message.split('\n')[0], e.linePos?.[0].line ?? line);
+  // A generator, so that an earlier document's error is reported before a later one's.
+  function* values(): Generator<{ value: Y; line: number }> {
+    for (const doc of list) {
+      const line = doc.range ? lines.linePos(doc.range[0]).line : 0;
+      if (doc.errors.length) {
+        const e = doc.errors[0];
+        throw new ModulesYamlError(e.message.split('\n')[0], e.linePos?.[0].line ?? line);
+      }
+      yield { value: doc.toJS({ maxAliasCount: 100 }) as Y, line };
     }
-    const root = doc.toJS({ maxAliasCount: 100 }) as Y;
+  }
+  return indexDocuments(values());
+}
+
+function indexDocuments(docs: Iterable<{ value: Y; line: number }>): ModuleIndex {
+  const index: ModuleIndex = { streams: [], defaults: {} };
+  for (const { value: root, line } of docs) {
     if (root === null || root === undefined) continue;
     if (!isMap(root) || !isMap(root.data)) throw new ModulesYamlError('document without a "data" mapping', line);
     const data = root.data;
@@ -50,7 +74,7 @@ export function parseModulesYaml(text: string): ModuleIndex {
       const requires: Record<string, string[]>[] = [];
       for (const dep of Array.isArray(data.dependencies) ? data.dependencies : []) {
         const r: Record<string, string[]> = {};
-        if (isMap(dep) && isMap(dep.requires)) for (const [m, s] of Object.entries(dep.requires)) r[m] = typeof s === 'string' ? [s] : strList(s);
+        if (isMap(dep) && isMap(dep.requires)) for (const [m, s] of Object.entries(dep.requires)) r[m] = str(s) !== undefined ? [s as string] : strList(s);
         requires.push(r);
       }
       const m: ModuleStream = {

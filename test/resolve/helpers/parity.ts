@@ -2,7 +2,7 @@
 // stage, build a resolver, and compare its answers with dnf's for many requests.
 import { silentLogger } from '../../../builder/context.js';
 import type { RepoPackage } from '../../../builder/model/package.js';
-import { fileDepsBeyondPrimary, mergeComps } from '../../../builder/pipeline/resolve.js';
+import { fileDepsBeyondPrimary, mergeComps } from '../../../builder/pipeline/resolve-fresh.js';
 import { loadRepo, localOpener } from '../../../builder/repo/index.js';
 import type { RepoMetadata } from '../../../builder/repo/types.js';
 import { createResolver, type Resolver } from '../../../builder/resolve/index.js';
