@@ -367,9 +367,9 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
       return copyUp(abs([...w.dir, w.name].join('/')));
     },
     async finish() {
-      // Directory times last (adding entries touched them). Resolved afresh: scriptlets
-      // may have changed the tree since, and this must not follow a link out of it.
-      resetDirs();
+      // Directory times last (adding entries touched them), each directory resolved as
+      // for an entry: through what is known since the last invalidate(), looked up again
+      // otherwise (a scriptlet may have swapped one for a link out of the tree).
       for (const [lex, t] of dirTimes) {
         const d = resolveDir(lex, false);
         if (d) lutimesSync(abs(d.real), t, t);

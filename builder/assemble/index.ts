@@ -4,7 +4,7 @@
 // (checkouts + scriptlets + triggers, sandboxed), records the rpmdb and runs the recipe's
 // post-install hooks inside the root. Does not own: fetching, the store's layout, packing.
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cacheLayout, openStore, type CheckoutMethod, type TreeEntry } from '../../cache/index.js';
 import type { Ctx } from '../context.js';
 import { formatNevra, type Nevra } from '../model/package.js';
@@ -12,9 +12,9 @@ import { runInSandbox, SCRIPTLET_ENV } from '../../kernel/sandbox.js';
 import { AssembleError, ScriptletError } from './errors.js';
 import { readInstallPackage } from './from-rpm.js';
 import { orderTransaction } from './order.js';
-import { recordRpmdb } from './rpmdb-call.js';
-import { runTransaction } from './transaction.js';
-import { importPackage } from './unpack.js';
+import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
+import { runTransaction, type TransactionResult } from './transaction.js';
+import { ASSEMBLE_IMPORTER, importPackage } from './unpack.js';
 import type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
 
 export type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
@@ -73,8 +73,11 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
     const tImport = Date.now();
     const entries = new Map<string, TreeEntry[]>();
     let imported = 0;
-    await pool(ordered, opts.concurrency ?? 2, async (p) => {
-      const r = await importPackage(store, p, ctx.signal);
+    // Packages imported before (every one, on a rebuild) cost an index read and a stat per
+    // object: look them all up many at once; only the rest are imported, a few at a time.
+    const known = await pool(ordered, 8, (p) => store.getPackageIndex(p.sha256, ASSEMBLE_IMPORTER));
+    await pool(ordered, opts.concurrency ?? 2, async (p, i) => {
+      const r = known[i] ? { entries: known[i].entries, imported: false } : await importPackage(store, p, ctx.signal);
       entries.set(p.sha256, r.entries);
       if (r.imported) imported++;
       ctx.log.progress?.({ stage: 'import', nevra: formatNevra(p), imported: r.imported });
@@ -83,13 +86,19 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
     await store.sync();
     const importMs = Date.now() - tImport;
 
-    const tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
-
     const installTime = input.installTime ?? pkgs.reduce((t, p) => Math.max(t, p.buildTime), 0);
-    const tDb = Date.now();
-    if (opts.rpmdb !== false) {
-      await recordRpmdb(root, tx.installed, { format: input.recipe.rpmdb, installTime, arch: input.recipe.distro.arch, signal: ctx.signal }, ctx.log);
+    const dbReq = { format: input.recipe.rpmdb, installTime, arch: input.recipe.distro.arch, signal: ctx.signal };
+    const draft = opts.rpmdb !== false ? await draftRpmdb(dirname(root), ordered, dbReq) : undefined;
+    let tx: TransactionResult;
+    try {
+      tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
+    } catch (e) {
+      if (draft) await discardDraft(draft);
+      throw e;
     }
+
+    const tDb = Date.now();
+    if (draft) await recordRpmdb(root, tx.installed, dbReq, ctx.log, draft);
     const rpmdbMs = Date.now() - tDb;
 
     const hookResults = await runPostInstallHooks(root, input.recipe.hooks.postInstall, ctx);

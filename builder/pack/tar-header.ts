@@ -63,26 +63,47 @@ export function splitUstarPath(path: string): { prefix: string; name: string } |
   return undefined;
 }
 
-function rawHeader(h: { name: string; prefix: string; type: string; mode: number; uid: number; gid: number; size: number; mtime: number; linkname: string; devmajor: number; devminor: number }): Buffer {
-  // From Node's shared pool (Buffer.alloc makes a fresh ArrayBuffer each time: slow).
-  const b = Buffer.allocUnsafe(BLOCK).fill(0);
-  b.write(h.name, 0, 100, 'utf8');
-  octal(b, 100, 8, h.mode & 0o7777);
-  octal(b, 108, 8, h.uid);
-  octal(b, 116, 8, h.gid);
-  octal(b, 124, 12, h.size);
-  octal(b, 136, 12, h.mtime);
-  b.fill(0x20, 148, 156); // checksum is computed with its own field as spaces
-  b.write(h.type, 156, 1, 'latin1');
-  b.write(h.linkname, 157, 100, 'utf8');
-  b.write('ustar\x0000', 257, 8, 'latin1');
+interface RawFields {
+  name: string;
+  prefix: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+}
+
+/** One ustar block written at b[o..o+512) (in place: no Buffer per header). */
+function writeRaw(b: Buffer, o: number, h: RawFields): void {
+  b.fill(0, o, o + BLOCK);
+  b.write(h.name, o, 100, 'utf8');
+  octal(b, o + 100, 8, h.mode & 0o7777);
+  octal(b, o + 108, 8, h.uid);
+  octal(b, o + 116, 8, h.gid);
+  octal(b, o + 124, 12, h.size);
+  octal(b, o + 136, 12, h.mtime);
+  b.fill(0x20, o + 148, o + 156); // checksum is computed with its own field as spaces
+  b.write(h.type, o + 156, 1, 'latin1');
+  if (h.linkname) b.write(h.linkname, o + 157, 100, 'utf8');
+  b.write('ustar\x0000', o + 257, 8, 'latin1');
   // uname/gname stay empty: owners are numeric only.
-  octal(b, 329, 8, h.devmajor);
-  octal(b, 337, 8, h.devminor);
-  b.write(h.prefix, 345, 155, 'utf8');
+  octal(b, o + 329, 8, h.devmajor);
+  octal(b, o + 337, 8, h.devminor);
+  if (h.prefix) b.write(h.prefix, o + 345, 155, 'utf8');
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += b[i]; // (an indexed loop: the iterator was a hot spot)
-  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  for (let i = o; i < o + BLOCK; i++) sum += b[i]; // (an indexed loop: the iterator was a hot spot)
+  octal(b, o + 148, 7, sum);
+  b[o + 155] = 0x20; // GNU tar's checksum field: six digits, NUL, space
+}
+
+function rawHeader(h: RawFields): Buffer {
+  // From Node's shared pool (Buffer.alloc makes a fresh ArrayBuffer each time: slow).
+  const b = Buffer.allocUnsafe(BLOCK);
+  writeRaw(b, 0, h);
   return b;
 }
 
@@ -138,31 +159,46 @@ export function headerSize(h: TarHeader): number {
   return 2 * BLOCK + n + padTo(n);
 }
 
-/**
- * The header blocks for one entry: an optional PAX extended header (for long or non-ASCII
- * paths, long link targets, large ids or sizes, xattrs) followed by the ustar header.
- */
-export function encodeHeader(h: TarHeader): Buffer {
-  const { path, split, linkname, records } = layoutHeader(h);
-  const mtime = Math.min(Math.max(h.mtime, 0), MAX_OCTAL_11);
-  const main = rawHeader({
-    name: split.name,
-    prefix: split.prefix,
+function mainFields(h: TarHeader, l: Layout): RawFields {
+  return {
+    name: l.split.name,
+    prefix: l.split.prefix,
     type: TYPEFLAG[h.type],
     mode: h.mode,
     uid: Math.min(h.uid, MAX_OCTAL_7),
     gid: Math.min(h.gid, MAX_OCTAL_7),
     size: h.type === 'file' ? Math.min(h.size, MAX_OCTAL_11) : 0,
-    mtime,
-    linkname,
+    mtime: Math.min(Math.max(h.mtime, 0), MAX_OCTAL_11),
+    linkname: l.linkname,
     devmajor: h.devmajor ?? 0,
     devminor: h.devminor ?? 0,
-  });
-  if (!records.length) return main;
-  const pax = Buffer.concat(records);
-  const base = path.replace(/\/$/, '').split('/').pop() || '.';
-  const paxHead = rawHeader({ name: truncateBytes(`./PaxHeaders/${base}`, 100), prefix: '', type: TYPEFLAG.pax, mode: 0o644, uid: 0, gid: 0, size: pax.length, mtime, linkname: '', devmajor: 0, devminor: 0 });
+  };
+}
+
+/**
+ * The header blocks for one entry: an optional PAX extended header (for long or non-ASCII
+ * paths, long link targets, large ids or sizes, xattrs) followed by the ustar header.
+ */
+export function encodeHeader(h: TarHeader): Buffer {
+  const l = layoutHeader(h);
+  const fields = mainFields(h, l);
+  const main = rawHeader(fields);
+  if (!l.records.length) return main;
+  const pax = Buffer.concat(l.records);
+  const base = l.path.replace(/\/$/, '').split('/').pop() || '.';
+  const paxHead = rawHeader({ name: truncateBytes(`./PaxHeaders/${base}`, 100), prefix: '', type: TYPEFLAG.pax, mode: 0o644, uid: 0, gid: 0, size: pax.length, mtime: fields.mtime, linkname: '', devmajor: 0, devminor: 0 });
   return Buffer.concat([paxHead, pax, Buffer.alloc(padTo(pax.length)), main]);
+}
+
+/**
+ * The common case of encodeHeader in place: when the entry needs no PAX header, write its
+ * one block at b[off..off+512) and return true; otherwise write nothing and return false.
+ */
+export function encodeHeaderInto(h: TarHeader, b: Buffer, off: number): boolean {
+  const l = layoutHeader(h);
+  if (l.records.length) return false;
+  writeRaw(b, off, mainFields(h, l));
+  return true;
 }
 
 /** Zero padding after `size` bytes of file data. */

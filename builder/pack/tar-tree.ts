@@ -13,7 +13,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, r
 import { readXattrsTree } from '../../kernel/xattr.js';
 import type { Logger } from '../context.js';
 import { PackError } from './errors.js';
-import { BLOCK, encodeHeader, END_OF_ARCHIVE, headerSize, type TarHeader } from './tar-header.js';
+import { BLOCK, encodeHeader, encodeHeaderInto, END_OF_ARCHIVE, headerSize, type TarHeader } from './tar-header.js';
 
 const ZEROS = Buffer.alloc(BLOCK);
 
@@ -236,7 +236,10 @@ export async function* tarChunks(plan: TarPlan, signal?: AbortSignal): AsyncGene
   };
 
   for (const e of plan.entries) {
-    for (const b of put(encodeHeader(plan.header(e)))) yield b;
+    const h = plan.header(e);
+    if (len + BLOCK > CHUNK) yield take();
+    if (encodeHeaderInto(h, out, len)) len += BLOCK;
+    else for (const b of put(encodeHeader(h))) yield b;
     if (e.type !== 'file') continue;
 
     // Exactly e.size bytes, as the header says; a file that shrank since the walk is an

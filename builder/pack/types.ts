@@ -11,7 +11,7 @@ export interface PackOptions {
   sourceDateEpoch?: number;
   /** Caller's part of the manifest: recipe, lock digest, package list with checksums, … */
   manifest?: Record<string, unknown>;
-  /** Compression levels per format (defaults: zstd 12, xz 6, gzip 6). */
+  /** Compression levels per format (defaults: zstd 3, xz 6, gzip 6: each tool's own default). */
   levels?: Partial<Record<Exclude<PackFormat, 'dir'>, number>>;
   /** Which shared inodes become tar hard links: 'inode' (default) or a checkout's linkGroups. */
   hardLinks?: 'inode' | ReadonlyArray<readonly string[]>;

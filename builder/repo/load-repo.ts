@@ -3,7 +3,6 @@
 // results are kept on disk keyed by the file's checksum, so a warm run reads repomd.xml
 // and no other XML at all.
 import type { RepoPackage } from '../model/package.js';
-import { isErrno } from '../errors.js';
 import { silentLogger } from '../context.js';
 import { compsParser } from './comps.js';
 import { RepoMetadataError } from './errors.js';
@@ -75,19 +74,18 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
   const spec = (record: RepomdRecord): XmlFileSpec => ({ repo: id, open, record, signal: ctx.signal });
   const cache = opts.cacheDir ? new MetadataCache(opts.cacheDir, ctx.log) : undefined;
 
+  const writes: Promise<void>[] = [];
   /** Decode from the cache, or parse and store. */
   async function cached<T>(kind: string, key: string, parse: () => Promise<T>, encode: (v: T, meta: unknown) => Buffer, decode: (u: Unpacked) => T): Promise<T> {
     const hit = await cache?.read(kind, key);
     if (hit) return decode(hit);
     const value = await parse();
     if (cache) {
-      try {
-        await cache.write(cache.pathFor(kind, key), encode(value, { key }));
-      } catch (err) {
-        // A full or read-only cache costs speed, not correctness: warn and go on.
-        if (!['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT'].some((c) => isErrno(err, c))) throw err;
-        ctx.log.warn(`repo ${id}: cannot write the metadata cache: ${(err as Error).message}`);
-      }
+      // Written in the background (file I/O and fsync off the caller's critical path; the
+      // process stays alive until it is done, see settled()). A failed write costs speed,
+      // not correctness, and there is no caller left to throw to: warn and go on.
+      const write = cache.write(cache.pathFor(kind, key), encode(value, { key }));
+      writes.push(write.catch((err: unknown) => ctx.log.warn(`repo ${id}: cannot write the metadata cache: ${(err as Error).message ?? String(err)}`)));
     }
     return value;
   }
@@ -170,5 +168,13 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
       return out;
     },
     filelistsLoaded: () => loaded,
+    async settled() {
+      // Writes may start while waiting (filelists, read on first use).
+      for (let done = 0; done < writes.length; ) {
+        const batch = writes.slice(done);
+        done = writes.length;
+        await Promise.all(batch);
+      }
+    },
   };
 }

@@ -28,7 +28,8 @@ export class MetadataCache {
     try {
       buf = await readFile(path);
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) return undefined;
+      // ENOTDIR: a part of the cache path is a file, so no cache file can be there either.
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
       throw err;
     }
     try {

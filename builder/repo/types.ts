@@ -169,4 +169,10 @@ export interface RepoMetadata {
   whoOwnsFiles(paths: Iterable<string>): Promise<Map<string, RepoPackage[]>>;
   /** Whether filelists.xml has been read. */
   filelistsLoaded(): boolean;
+  /**
+   * Resolves when the parsed-metadata cache files this load started writing are complete.
+   * They are written in the background; a process need not wait (Node finishes pending
+   * writes before it exits, and a write cut short leaves only a temp file, never a torn one).
+   */
+  settled(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // Benchmark: pack one template root (the RHEL 6 @core stub closure's checkout: ~30k entries,
 // ~60 MB) with packTemplate, per output format, against GNU tar doing the same job on the
 // same tree: `tar --numeric-owner --xattrs --zstd -cf` (zstd's default level 3), the same
-// with each of our compressor command lines (`-I 'zstd -T0 -12'`, pigz, `xz -T0`), and
+// with our compressor command lines (`-I 'zstd -T0 -12'`, pigz, `xz -T0`), and
 // `cp -a` for the plain directory output. Ours runs as its own node process on the
 // compiled dist/ (what bin/vzbuild runs; `npm run build` first), so both sides pay their
 // process start-up. Reports best-of-RUNS wall time, CPU (user+sys of the process tree) and
@@ -85,8 +85,8 @@ await packTemplate(root, { name: 'bench', formats: [format], outputDir: out, sou
   const rows: { what: string; peer: string; o: Timed; p: Timed; oSize: number; pSize: number }[] = [];
   const add = (what: string, peer: string, o: Timed, oFile: string, p: Timed, pFile = peerTar) => rows.push({ what, peer, o, p, oSize: size(join(out, oFile)), pSize: size(pFile) });
 
-  add('tar.zst level 3', 'tar --zstd', ours('tar.zst', '3'), 'bench.tar.zst', tar('--zstd'));
-  add('tar.zst (default: -12)', "tar -I 'zstd -T0 -12'", ours('tar.zst'), 'bench.tar.zst', tar('-I', 'zstd -q -T0 -12'));
+  add('tar.zst (default: -3)', 'tar --zstd', ours('tar.zst'), 'bench.tar.zst', tar('--zstd'));
+  add('tar.zst level 12', "tar -I 'zstd -T0 -12'", ours('tar.zst', '12'), 'bench.tar.zst', tar('-I', 'zstd -q -T0 -12'));
   add('tar.gz (pigz -6)', 'tar -I pigz', ours('tar.gz'), 'bench.tar.gz', tar('-I', 'pigz -n -6'));
   add('tar.gz (pigz -6)', 'tar --gzip', rows[2].o, 'bench.tar.gz', tar('--gzip'));
   add('tar.xz (xz -T0 -6)', "tar -I 'xz -T0'", ours('tar.xz'), 'bench.tar.xz', tar('-I', 'xz -q -T0 -6'));

@@ -68,6 +68,7 @@ describe('parsed-metadata cache', () => {
   it('a warm load equals the cold one and opens only repomd.xml', async () => {
     const cold = await loadRepo({ id: 'rhel6', open: localOpener(RHEL6), cacheDir: cacheDir.path });
     await cold.whoOwnsFile('/lib64/libc.so.6'); // writes the filelists cache too
+    await cold.settled(); // cache files are written in the background
     const { open, opened } = recording(RHEL6);
     const warm = await loadRepo({ id: 'rhel6', open, cacheDir: cacheDir.path });
     expect(opened).toEqual(['repodata/repomd.xml']);
@@ -79,6 +80,7 @@ describe('parsed-metadata cache', () => {
     // Another repo id over the same files: the cache is keyed by content, ids are rewritten.
     const other = await loadRepo({ id: 'mirror2', open: localOpener(RHEL6), cacheDir: cacheDir.path, want: { comps: false } });
     expect(other.packages.every((p) => p.repo === 'mirror2')).toBe(true);
+    await other.settled();
     const files = readdirSync(join(cacheDir.path, 'metadata', 'repo-v2'));
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(files.map((f) => f.split('-')[0]).sort()).toEqual(['comps', 'filelists', 'primary']);
@@ -93,7 +95,19 @@ describe('parsed-metadata cache', () => {
     const log = { debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
     const meta = await loadRepo({ id: 'rhel6', open: localOpener(RHEL6), cacheDir: cacheDir.path, want: { comps: false } }, { log });
     expect(meta.packages).toHaveLength(3657);
+    await meta.settled();
     expect(warnings.join('\n')).toMatch(/ignoring unreadable metadata cache file .*primary-sha1-6b575c847d7974516d28d6185f315e0e85696d86\.vzrc: cache file is truncated/);
     expect(readFileSync(join(dir, primary)).equals(good)).toBe(true);
+  });
+
+  it('a cache that cannot be written costs a warning, not the load', async () => {
+    const blocked = join(cacheDir.path, 'not-a-dir');
+    writeFileSync(blocked, '');
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
+    const meta = await loadRepo({ id: 'rhel6', open: localOpener(RHEL6), cacheDir: blocked, want: { comps: false } }, { log });
+    expect(meta.packages).toHaveLength(3657);
+    await meta.settled();
+    expect(warnings.join('\n')).toMatch(/^repo rhel6: cannot write the metadata cache: .*ENOTDIR/);
   });
 });

@@ -47,10 +47,11 @@ async function load(dir: string, name: string, text: string, signal?: AbortSigna
   // the name (unique per file, as libdb's environment requires, but the same every build).
   const bytes = await readFile(file);
   scrubBdb(bytes, createHash('sha256').update(`vzbuild rpmdb ${name}`).digest());
+  // No fsync: the root is a work tree, never published as is; what is published (the
+  // template cache) is made durable by pack, and an interrupted build starts the root over.
   const fh = await open(file, 'r+');
   try {
     await fh.write(bytes, 0, bytes.length, 0);
-    await fh.sync();
   } finally {
     await fh.close();
   }
@@ -63,6 +64,8 @@ export async function writeBdbRpmdb(dir: string, records: readonly InstalledReco
   const jobs: (() => Promise<void>)[] = [() => load(dir, 'Packages', dump('hash', pkgs), signal)];
   written.push('Packages');
   for (const def of INDEXES) {
+    // Let other work in (the transaction, when this runs alongside it) between indexes.
+    await new Promise((resolve) => setImmediate(resolve));
     // key (as bytes, binary-safe) -> list of (hnum, idx)
     const byKey = new Map<string, { key: Buffer; items: [number, number][] }>();
     records.forEach((r, i) => {

@@ -58,29 +58,40 @@ export function transactionColor(arch: string): number {
 }
 
 export async function writeRpmdb(rootDir: string, pkgs: readonly RpmdbPackage[], opts: WriteRpmdbOptions): Promise<RpmdbResult> {
+  const dir = await safeMkdirInRoot(rootDir, opts.dbPath ?? '/var/lib/rpm');
+  const tmp = await mkdtemp(join(dir, '..', '.rpmdb.vzbuild-'));
+  try {
+    const files = await writeRpmdbFiles(tmp, pkgs, opts);
+    return await installRpmdbFiles(rootDir, tmp, files, pkgs.length, opts);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Write the database files into `dir` (an empty directory anywhere); returns their names. */
+export async function writeRpmdbFiles(dir: string, pkgs: readonly RpmdbPackage[], opts: WriteRpmdbOptions): Promise<string[]> {
   if (opts.format !== 'sqlite' && opts.format !== 'bdb') throw new RpmdbError('E_RPMDB_FORMAT', `unknown rpmdb format "${String(opts.format)}" (sqlite or bdb)`);
   if (!Number.isInteger(opts.installTime) || opts.installTime < 0) throw new RpmdbError('E_RPMDB_FORMAT', `installTime must be a non-negative integer, got ${opts.installTime}`);
   const stamp = { installTime: opts.installTime, installTid: opts.installTid ?? opts.installTime, installColor: opts.installColor ?? 3 };
   const records: InstalledRecord[] = pkgs.map((p, i) => installedHeader(p.headerBlob, p.signatureBlob, stamp, p.subject ?? `package #${i + 1}`));
-
-  const dir = await safeMkdirInRoot(rootDir, opts.dbPath ?? '/var/lib/rpm');
-  const tmp = await mkdtemp(join(dir, '..', '.rpmdb.vzbuild-'));
-  try {
-    let files: string[];
-    if (opts.format === 'sqlite') {
-      writeSqliteRpmdb(join(tmp, 'rpmdb.sqlite'), records);
-      files = ['rpmdb.sqlite'];
-    } else {
-      files = await writeBdbRpmdb(tmp, records, opts.signal);
-    }
-    // Stale files of a previous db (sqlite WAL/SHM, BDB environment) would be replayed
-    // over the new one; remove them first.
-    for (const stale of ['rpmdb.sqlite-wal', 'rpmdb.sqlite-shm', '__db.001', '__db.002', '__db.003', '.dbenv.lock', '.rpm.lock']) await rm(join(dir, stale), { force: true });
-    for (const f of files) await rename(join(tmp, f), join(dir, f));
-    return { format: opts.format, dir, files, packages: records.length };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
+  if (opts.format === 'sqlite') {
+    writeSqliteRpmdb(join(dir, 'rpmdb.sqlite'), records);
+    return ['rpmdb.sqlite'];
   }
+  return writeBdbRpmdb(dir, records, opts.signal);
+}
+
+/**
+ * Move database files written by writeRpmdbFiles (from a directory on the root's
+ * filesystem) into the root's dbPath, file by file.
+ */
+export async function installRpmdbFiles(rootDir: string, from: string, files: readonly string[], packages: number, opts: Pick<WriteRpmdbOptions, 'format' | 'dbPath'>): Promise<RpmdbResult> {
+  const dir = await safeMkdirInRoot(rootDir, opts.dbPath ?? '/var/lib/rpm');
+  // Stale files of a previous db (sqlite WAL/SHM, BDB environment) would be replayed
+  // over the new one; remove them first.
+  for (const stale of ['rpmdb.sqlite-wal', 'rpmdb.sqlite-shm', '__db.001', '__db.002', '__db.003', '.dbenv.lock', '.rpm.lock']) await rm(join(dir, stale), { force: true });
+  for (const f of files) await rename(join(from, f), join(dir, f));
+  return { format: opts.format, dir, files: [...files], packages };
 }
 
 /**
