@@ -68,9 +68,10 @@ export function createResolver(source: ResolverSource): Resolver {
       try {
         return resolveOnce(request, opts);
       } catch (err) {
-        // Stop at the first path only filelists can answer: the caller reads them and asks
-        // again, so the work done so far would be thrown away anyway.
-        if (err instanceof NeedFiles) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
+        // Paths only filelists can answer stop a resolve once the package rules are built
+        // (all the paths they need are known by then); a spec naming such a path may
+        // also look unmatched or unsolvable for want of its owners.
+        if (err instanceof NeedFiles || (err instanceof ResolveError && index.missingFiles.size)) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
         throw err;
       }
     },
@@ -84,6 +85,7 @@ export function createResolver(source: ResolverSource): Resolver {
       const jobs = buildJobs(pool, input, warnings);
       const roots = [...new Set(jobs.flatMap((j) => j.rules.flat().filter((l) => l > 0)))];
       const { rules, added } = buildPkgRules(pool, roots, (id) => multi.has(id));
+      if (index.missingFiles.size) throw new NeedFiles();
       const infarch = buildInfarchRules(pool, added);
       // Like libsolv, report every problem, not just the first: each time the solve fails,
       // explain it, switch off the jobs involved and solve again, until the rest solves.

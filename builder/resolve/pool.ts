@@ -103,7 +103,7 @@ function idList(v: Ids | undefined): number[] {
   return v === undefined ? [] : typeof v === 'number' ? [v] : v;
 }
 
-/** Thrown (and caught by the resolver) at the first path whose owners filelists must tell. */
+/** Thrown (and caught by the resolver) when a resolve met paths whose owners filelists must tell. */
 export class NeedFiles extends Error {}
 
 /**
@@ -237,8 +237,8 @@ export class PoolIndex {
     const extra = [...idList(this.fileIndex().get(dep.name))];
     const owners = this.owners.get(dep.name);
     if (!owners && this.source.fileOwnersComplete === false && !primaryCoversPath(dep.name)) {
+      // noted, and answered without its owners for now: the resolver stops before solving
       this.missingFiles.add(dep.name);
-      throw new NeedFiles(dep.name);
     }
     for (const pkg of owners ?? []) {
       const id = this.idOf.get(pkg);
