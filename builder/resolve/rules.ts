@@ -40,7 +40,19 @@ export interface PkgRules {
 
 export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: number) => boolean): PkgRules {
   const added = new Uint8Array(pool.size);
+  // Per package, the single providers and conflicting packages already given a rule: many
+  // requires name one provider (libc.so.6(GLIBC_2.x) ... -> glibc), and the copies would
+  // only be dropped again by the unification below.
+  const requiresOne = new Int32Array(pool.size);
+  const conflictsWith = new Int32Array(pool.size);
   const rules: Rule[] = [];
+  // (-n) once per package: without BaseOS, an AppStream package misses dozens of libraries
+  const notInstallable = new Uint8Array(pool.size);
+  const forbid = (n: number) => {
+    if (notInstallable[n]) return;
+    notInstallable[n] = 1;
+    rules.push([-n]);
+  };
   const add = (lits: number[]) => {
     // binary and clause rules are kept sorted ascending, as solver_addrule normalizes them
     rules.push(lits.length === 2 && lits[0] > lits[1] ? [lits[1], lits[0]] : lits);
@@ -59,32 +71,38 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
       if (added[n]) continue;
       added[n] = 1;
       const s = pool.solvables[n];
-      if (!s.installable) add([-n]);
+      if (!s.installable) forbid(n);
       const pkg = s.pkg;
       for (const req of pkg.requires) {
         if (req.name.startsWith('rpmlib(')) continue;
         if (!isRich(req.name)) {
           // the common case, without building a one-clause CNF
           const prov = pool.whatProvides(req);
-          if (!prov.length) add([-n]);
+          if (!prov.length) forbid(n);
+          else if (prov.length === 1 && requiresOne[prov[0]] === n) continue; // made already
           else if (!prov.includes(n)) add([-n, ...prov]);
+          if (prov.length === 1) requiresOne[prov[0]] = n;
           for (const p of prov) if (!added[p]) work.push(p);
           continue;
         }
         for (const clause of depCnf(pool, req)) {
-          if (!clause.length) add([-n]);
+          if (!clause.length) forbid(n);
           else addClause(n, clause);
           for (const p of clause) if (p > 0 && !added[p]) work.push(p);
         }
       }
       for (const con of pkg.conflicts) {
         if (!isRich(con.name)) {
-          for (const p of pool.whatProvides(con)) if (p !== n) add([-n, -p]); // self-conflict is allowed (rpm)
+          for (const p of pool.whatProvides(con)) {
+            if (p === n || conflictsWith[p] === n) continue; // self-conflict is allowed (rpm)
+            conflictsWith[p] = n;
+            add([-n, -p]);
+          }
           continue;
         }
         for (const clause of depCnf(pool, con, true)) {
           if (clause.length === 1 && clause[0] === -n) continue;
-          if (!clause.length) add([-n]);
+          if (!clause.length) forbid(n);
           else addClause(n, clause);
           for (const p of clause) if (p > 0 && !added[p]) work.push(p);
         }
@@ -97,7 +115,9 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
         }
       }
       for (const p of pool.byName(s.name)) {
-        if (p === n) continue;
+        // a same-name package already visited with the same multiversion status made this
+        // very rule (the test is symmetric); unification would only drop the copy
+        if (p === n || (added[p] && multiversion(p) === multi)) continue;
         const ps = pool.solvables[p];
         if (multi && (ps.arch !== s.arch || ps.evr.version !== s.evr.version || ps.evr.release !== s.evr.release || ps.evr.epoch !== s.evr.epoch)) continue;
         if (!pool.colorMatch(n, p)) continue;
