@@ -6,7 +6,7 @@
 // same bytes as 0755 root and 04755 root, or with different capabilities, get two objects.
 // mtime is included because `rpm -V` checks it on regular files; sharing an inode between
 // files whose headers disagree on mtime would make a correct root fail verification.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { StoreError } from './errors.js';
 
 export type StoreKey = string & { readonly __brand: 'StoreKey' };
@@ -55,7 +55,7 @@ export function canonicalObject(meta: ObjectMeta, contentSha256: string): string
 }
 
 export function keyOf(meta: ObjectMeta, contentSha256: string): StoreKey {
-  return `sha256:${createHash('sha256').update(canonicalObject(meta, contentSha256)).digest('hex')}` as StoreKey;
+  return `sha256:${hash('sha256', canonicalObject(meta, contentSha256), 'hex')}` as StoreKey;
 }
 
 /**

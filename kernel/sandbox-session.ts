@@ -38,6 +38,8 @@ export interface SessionRun {
 }
 
 export interface SandboxSession {
+  /** False once the session has ended (closed, or its holder was killed from inside). */
+  alive(): boolean;
   run(r: SessionRun): Promise<SandboxResult>;
   runSync(r: SessionRun): SandboxResult;
   close(): Promise<void>;
@@ -86,19 +88,29 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     let info = '';
     let out = '';
     let err = '';
-    child.stdio[3]?.on('data', (b: Buffer) => void (info += b.toString('utf8')));
     child.stderr?.on('data', (b: Buffer) => void (err += b.toString('utf8')));
-    await new Promise<void>((resolve, reject) => {
+    // Ready when busybox said so and bwrap's info JSON is complete: two pipes, read in
+    // whatever order their data arrives.
+    initPid = await new Promise<number>((resolve, reject) => {
+      const settle = () => {
+        if (!out.includes('ready\n') || !info.trimEnd().endsWith('}')) return;
+        try {
+          resolve((JSON.parse(info) as { 'child-pid': number })['child-pid']);
+        } catch (e) {
+          reject(e);
+        }
+      };
       child.once('error', reject);
       child.once('close', (code) => reject(new HostCommandError(argv, code, null, err || 'exited before the sandbox was ready')));
+      child.stdio[3]?.on('data', (b: Buffer) => {
+        info += b.toString('utf8');
+        settle();
+      });
       child.stdout?.on('data', (b: Buffer) => {
         out += b.toString('utf8');
-        if (out.includes('ready\n')) resolve();
+        settle();
       });
     });
-    child.stdout?.resume();
-    // The info JSON is written before the command starts, so it is complete by now.
-    initPid = (JSON.parse(info) as { 'child-pid': number })['child-pid'];
     const kids = childrenOf(initPid);
     if (kids.length !== 1) throw new HostError('E_SANDBOX', `sandbox session: expected one process under bwrap's init, found ${kids.length}`);
     holder = kids[0];
@@ -112,7 +124,15 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   /** Kill what the last command left running inside (orphans land under bwrap's init). */
   function reap(): void {
     for (let round = 0; round < 1000; round++) {
-      const strays = childrenOf(initPid).filter((p) => {
+      let kids: number[];
+      try {
+        kids = childrenOf(initPid);
+      } catch (e) {
+        // bwrap's init is gone, and the pid namespace with everything in it.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return;
+        throw e;
+      }
+      const strays = kids.filter((p) => {
         if (p === holder) return false;
         const i = procInfo(p);
         return i !== undefined && i.ns === pidNs && i.state !== 'Z';
@@ -131,10 +151,27 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   }
 
   let closed = false;
+  child.once('close', () => void (closed = true));
+  // Before entering: the holder must still be the process we started, in the session's
+  // namespaces. If a script killed it, its pid could in time belong to a host process,
+  // and nsenter would then enter the host's namespaces and root.
   const check = () => {
-    if (closed) throw new HostError('E_SANDBOX', `sandbox session for ${o.root} is closed`);
+    const h = closed ? undefined : procInfo(holder);
+    if (!h || h.ns !== pidNs || h.state === 'Z') {
+      closed = true;
+      throw new HostError('E_SANDBOX', `the sandbox session for ${o.root} has ended${h === undefined && !child.killed ? ' (did a scriptlet kill it?)' : ''}`);
+    }
   };
   return {
+    alive() {
+      try {
+        check();
+        return true;
+      } catch (e) {
+        if (e instanceof HostError) return false;
+        throw e;
+      }
+    },
     async run(r) {
       check();
       try {

@@ -36,14 +36,17 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
   // Opened at the first script that runs a program; %pretrans Lua usually runs before.
   let session: SandboxSession | undefined;
   let opening: Promise<SandboxSession | undefined> | undefined;
-  const openSession = () =>
-    (opening ??= openSandboxSession({ root: o.root, signal: o.signal }).then(
+  const openSession = () => {
+    // A script may have killed the session from inside: start another.
+    if (session && !session.alive()) [session, opening] = [undefined, undefined];
+    return (opening ??= openSandboxSession({ root: o.root, signal: o.signal }).then(
       (s) => (session = s),
       (e: Error) => {
         o.log?.warn(`scriptlets get one sandbox each (slower): ${e.message}`);
         return undefined;
       },
     ));
+  };
   let lua: LuaRuntime | undefined;
   const luaRuntime = () =>
     (lua ??= createLuaRuntime({
@@ -51,7 +54,7 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
       env: SCRIPTLET_ENV,
       macros: { ...DEFAULT_MACROS, ...o.macros },
       exec: (argv) => {
-        const r = session ? session.runSync({ argv, timeoutMs: o.timeoutMs }) : runInSandboxSync({ root: o.root, argv, timeoutMs: o.timeoutMs });
+        const r = session?.alive() ? session.runSync({ argv, timeoutMs: o.timeoutMs }) : runInSandboxSync({ root: o.root, argv, timeoutMs: o.timeoutMs });
         return { code: r.code, output: r.stdout + r.stderr };
       },
     }));

@@ -54,6 +54,16 @@ describe.skipIf(!canRun)('sandbox session', () => {
     expect(existsSync(join(root, 'etc/evil'))).toBe(false);
   });
 
+  it('notices when a script killed the session, and never enters a pid that is no longer its holder', async () => {
+    const doomed = await openSandboxSession({ root });
+    expect(doomed.alive()).toBe(true);
+    await doomed.run({ argv: ['/bin/sh', '-c', 'kill -9 2'] }).catch(() => undefined); // the holder is pid 2 inside
+    await new Promise((res) => setTimeout(res, 200));
+    expect(doomed.alive()).toBe(false);
+    await expect(doomed.run({ argv: ['/bin/true'] })).rejects.toMatchObject({ code: 'E_SANDBOX' });
+    await doomed.close();
+  });
+
   it('leaves nothing of itself in the root', async () => {
     const other = await openSandboxSession({ root });
     await other.run({ argv: ['/bin/sh', '-c', 'true'] });
