@@ -88,19 +88,29 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     let info = '';
     let out = '';
     let err = '';
-    child.stdio[3]?.on('data', (b: Buffer) => void (info += b.toString('utf8')));
     child.stderr?.on('data', (b: Buffer) => void (err += b.toString('utf8')));
-    await new Promise<void>((resolve, reject) => {
+    // Ready when busybox said so and bwrap's info JSON is complete: two pipes, read in
+    // whatever order their data arrives.
+    initPid = await new Promise<number>((resolve, reject) => {
+      const settle = () => {
+        if (!out.includes('ready\n') || !info.trimEnd().endsWith('}')) return;
+        try {
+          resolve((JSON.parse(info) as { 'child-pid': number })['child-pid']);
+        } catch (e) {
+          reject(e);
+        }
+      };
       child.once('error', reject);
       child.once('close', (code) => reject(new HostCommandError(argv, code, null, err || 'exited before the sandbox was ready')));
+      child.stdio[3]?.on('data', (b: Buffer) => {
+        info += b.toString('utf8');
+        settle();
+      });
       child.stdout?.on('data', (b: Buffer) => {
         out += b.toString('utf8');
-        if (out.includes('ready\n')) resolve();
+        settle();
       });
     });
-    child.stdout?.resume();
-    // The info JSON is written before the command starts, so it is complete by now.
-    initPid = (JSON.parse(info) as { 'child-pid': number })['child-pid'];
     const kids = childrenOf(initPid);
     if (kids.length !== 1) throw new HostError('E_SANDBOX', `sandbox session: expected one process under bwrap's init, found ${kids.length}`);
     holder = kids[0];

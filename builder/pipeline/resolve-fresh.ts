@@ -8,7 +8,7 @@ import type { LockedPackage, Lockfile } from '../model/lockfile.js';
 import { LOCKFILE_VERSION } from '../model/lockfile.js';
 import type { RepoPackage } from '../model/package.js';
 import type { Recipe, RecipeRepo } from '../model/recipe.js';
-import { computeModularFilter, loadRepo, PRIMARY_FILES_RE } from '../repo/index.js';
+import { computeModularFilter, loadRepo } from '../repo/index.js';
 import type { MetadataOpener, RepoMetadata } from '../repo/types.js';
 import { createResolver, type CompsData, type PinnedPackage, type ResolveResult } from '../resolve/index.js';
 import { matchesNevra, nevraPossibilities } from '../resolve/specs.js';
@@ -55,15 +55,6 @@ export function mergeComps(mds: Pick<RepoMetadata, 'comps'>[]): CompsData | unde
     for (const e of md.comps?.environments ?? []) if (!envs.has(e.id)) envs.set(e.id, { id: e.id, name: e.name, groups: e.groups, options: e.options });
   }
   return groups.size || envs.size ? { groups: [...groups.values()], environments: [...envs.values()] } : undefined;
-}
-
-/** Paths used as dependencies that primary.xml's file subset does not cover. */
-export function fileDepsBeyondPrimary(pkgs: Iterable<RepoPackage>): Set<string> {
-  const out = new Set<string>();
-  for (const p of pkgs)
-    for (const deps of [p.requires, p.conflicts, p.obsoletes, p.recommends, p.suggests, p.supplements, p.enhances])
-      for (const d of deps) if (d.name.startsWith('/') && !PRIMARY_FILES_RE.test(d.name)) out.add(d.name);
-  return out;
 }
 
 export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: RecipeRepo) => MetadataOpener, ctx: Ctx, opts: ResolveRecipeOptions): Promise<ResolveRecipeResult> {
@@ -115,16 +106,15 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
   });
   const t0 = performance.now();
   let res: ResolveResult;
-  // The resolver stops at the first path beyond primary's subset; the first time, every
-  // path any package names is looked up in filelists (one read), later rounds only catch
-  // paths hidden inside rich dependencies. Each round learns new paths, so this ends.
+  // A resolve that reaches paths beyond primary's file subset stops before solving and
+  // names them; their owners come from filelists (read on the first such lookup), then it
+  // runs again — and may reach new packages with new paths. Each round learns new paths.
   const looked = new Set<string>();
   for (;;) {
     res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
     if (!res.needFiles) break;
-    const paths = new Set(looked.size ? res.needFiles : [...res.needFiles, ...fileDepsBeyondPrimary(all)]);
-    for (const p of looked) paths.delete(p);
-    if (!paths.size) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
+    const paths = res.needFiles.filter((p) => !looked.has(p));
+    if (!paths.length) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);
     const owners = new Map<string, RepoPackage[]>();
     for (const path of paths) {
       const found: RepoPackage[] = [];

@@ -18,15 +18,15 @@ export { ResolveError } from './errors.js';
 /** dnf's default installonlypkgs: several versions may be installed side by side. */
 const INSTALLONLY = ['kernel', 'kernel-PAE', 'installonlypkg(kernel)', 'installonlypkg(kernel-module)', 'installonlypkg(vm)', 'multiversion(kernel)'];
 
-function excluder(repos: ResolveRepo[], exclude: string[], pinList: PinnedPackage[] | undefined): (pkg: RepoPackage) => boolean {
-  if (!exclude.length && !pinList?.length) return () => false;
+function excluder(repos: ResolveRepo[], exclude: string[], pinList: PinnedPackage[] | undefined): ((pkg: RepoPackage) => boolean) | undefined {
+  if (!exclude.length && !pinList?.length) return undefined;
   const pats = exclude.map((e) => nevraPossibilities(e));
   const all = repos.flatMap((r) => r.packages);
   // dnf applies the first NEVRA reading of each exclude that matches anything
   const chosen = pats.map((forms) => forms.find((f) => all.some((p) => matchesNevra(f, p)))).filter((f) => !!f);
   const pins = new Map<string, PinnedPackage[]>();
   for (const p of pinList ?? []) pins.set(p.name, [...(pins.get(p.name) ?? []), p]);
-  if (!chosen.length && !pins.size) return () => false;
+  if (!chosen.length && !pins.size) return undefined;
   return (pkg) => {
     if (chosen.some((f) => matchesNevra(f!, pkg))) return true;
     const pin = pins.get(pkg.name);
@@ -68,9 +68,10 @@ export function createResolver(source: ResolverSource): Resolver {
       try {
         return resolveOnce(request, opts);
       } catch (err) {
-        // Stop at the first path only filelists can answer: the caller reads them and asks
-        // again, so the work done so far would be thrown away anyway.
-        if (err instanceof NeedFiles) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
+        // Paths only filelists can answer stop a resolve once the package rules are built
+        // (all the paths they need are known by then); a spec naming such a path may
+        // also look unmatched or unsolvable for want of its owners.
+        if (err instanceof NeedFiles || (err instanceof ResolveError && index.missingFiles.size)) return { packages: [], warnings: [], needFiles: [...index.missingFiles].sort() };
         throw err;
       }
     },
@@ -84,6 +85,7 @@ export function createResolver(source: ResolverSource): Resolver {
       const jobs = buildJobs(pool, input, warnings);
       const roots = [...new Set(jobs.flatMap((j) => j.rules.flat().filter((l) => l > 0)))];
       const { rules, added } = buildPkgRules(pool, roots, (id) => multi.has(id));
+      if (index.missingFiles.size) throw new NeedFiles();
       const infarch = buildInfarchRules(pool, added);
       // Like libsolv, report every problem, not just the first: each time the solve fails,
       // explain it, switch off the jobs involved and solve again, until the rest solves.

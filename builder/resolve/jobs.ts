@@ -28,18 +28,11 @@ function oneOf(label: string, ids: number[]): Job {
 }
 
 /** hawkey's filter(obsoletes=q): packages whose Obsoletes match a package of q. */
-const obsoletersByName = new WeakMap<Pool, Map<string, number[]>>();
 function obsoletersOf(pool: Pool, ids: number[]): number[] {
-  let idx = obsoletersByName.get(pool);
-  if (!idx) {
-    idx = new Map();
-    for (const s of pool.solvables) if (s) for (const o of s.pkg.obsoletes) idx.set(o.name, [...(idx.get(o.name) ?? []), s.id]);
-    obsoletersByName.set(pool, idx);
-  }
   const names = new Set(ids.map((i) => pool.solvables[i].name));
   const out = new Set<number>();
   for (const n of names)
-    for (const sid of idx.get(n) ?? []) {
+    for (const sid of pool.obsoletersOfName(n)) {
       const s = pool.solvables[sid];
       if (s.installable && s.pkg.obsoletes.some((o) => o.name === n && ids.some((i) => pool.matchesNevr(i, o)))) out.add(sid);
     }

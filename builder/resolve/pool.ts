@@ -103,7 +103,7 @@ function idList(v: Ids | undefined): number[] {
   return v === undefined ? [] : typeof v === 'number' ? [v] : v;
 }
 
-/** Thrown (and caught by the resolver) at the first path whose owners filelists must tell. */
+/** Thrown (and caught by the resolver) when a resolve met paths whose owners filelists must tell. */
 export class NeedFiles extends Error {}
 
 /**
@@ -126,6 +126,14 @@ export class PoolIndex {
   private readonly owners = new Map<string, readonly RepoPackage[]>();
   /** Paths a resolve needed whose owners are unknown (see PoolSource.fileOwnersComplete). */
   readonly missingFiles = new Set<string>();
+  /**
+   * Ascending ids of the packages with Supplements (and/or Enhances): the weak-dependency
+   * passes look at these instead of reading every package object (17k, scattered in memory).
+   */
+  readonly supplementIds: number[] = [];
+  /** Obsoleted name -> ids of the packages whose Obsoletes name it (hawkey's obsoletes filter). */
+  private readonly obsoleters = new Map<string, Ids>();
+  readonly weakIds: number[] = [];
 
   constructor(readonly source: PoolSource) {
     for (const [k, v] of source.fileOwners ?? []) this.owners.set(k, v);
@@ -159,6 +167,9 @@ export class PoolIndex {
           addId(this.provides, pkg.name, id);
           const prov = pkg.provides;
           for (let i = 0; i < prov.length; i++) addId(this.provides, prov[i].name, id);
+          for (const o of pkg.obsoletes) addId(this.obsoleters, o.name, id);
+          if (pkg.supplements.length) this.supplementIds.push(id);
+          if (pkg.supplements.length || pkg.enhances.length) this.weakIds.push(id);
         }
         id++;
       }
@@ -176,6 +187,11 @@ export class PoolIndex {
   /** Installable-arch packages named `name`, ascending ids (excluded ones included). */
   byName(name: string): readonly number[] {
     return idList(this.names.get(name));
+  }
+
+  /** Installable-arch packages with an Obsoletes on `name` (any version). */
+  obsoletersOfName(name: string): readonly number[] {
+    return idList(this.obsoleters.get(name));
   }
 
   /** Files primary.xml lists, indexed on the first file dependency. */
@@ -221,8 +237,8 @@ export class PoolIndex {
     const extra = [...idList(this.fileIndex().get(dep.name))];
     const owners = this.owners.get(dep.name);
     if (!owners && this.source.fileOwnersComplete === false && !primaryCoversPath(dep.name)) {
+      // noted, and answered without its owners for now: the resolver stops before solving
       this.missingFiles.add(dep.name);
-      throw new NeedFiles(dep.name);
     }
     for (const pkg of owners ?? []) {
       const id = this.idOf.get(pkg);
@@ -270,7 +286,14 @@ export type Pool = PoolIndex;
  * The flags live on the shared index: resolves on one index must not interleave, which
  * holds since resolving is synchronous.
  */
-export function poolForRequest(index: PoolIndex, hidden: ReadonlySet<RepoPackage> | undefined, isExcluded: (pkg: RepoPackage) => boolean): Pool {
-  for (const s of index.solvables) if (s) s.installable = s.archScore !== 0 && !hidden?.has(s.pkg) && !isExcluded(s.pkg);
+export function poolForRequest(index: PoolIndex, hidden: ReadonlySet<RepoPackage> | undefined, isExcluded: ((pkg: RepoPackage) => boolean) | undefined): Pool {
+  const all = index.solvables;
+  for (let i = 2; i < all.length; i++) all[i].installable = all[i].archScore !== 0;
+  // by the (few) hidden packages, not by asking about every package
+  for (const pkg of hidden ?? []) {
+    const id = index.idOfPackage(pkg);
+    if (id !== undefined) all[id].installable = false;
+  }
+  if (isExcluded) for (let i = 2; i < all.length; i++) if (all[i].installable && isExcluded(all[i].pkg)) all[i].installable = false;
   return index;
 }

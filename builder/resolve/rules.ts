@@ -118,7 +118,7 @@ export function buildPkgRules(pool: Pool, roots: number[], multiversion: (id: nu
 
   for (const r of roots) visit(r);
   // solver_addpkgrulesforweak: packages that supplement/enhance something possible
-  const weakCandidates = pool.solvables.filter((s) => s && s.installable && (s.pkg.supplements.length || s.pkg.enhances.length));
+  const weakCandidates = pool.weakIds.map((id) => pool.solvables[id]).filter((s) => s.installable);
   for (let changed = true; changed; ) {
     changed = false;
     for (const s of weakCandidates) {

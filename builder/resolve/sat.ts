@@ -577,8 +577,12 @@ export class Sat implements PolicyState {
     const pool = this.pool;
     let dq: number[] = [];
     let dqs: number[] = [];
-    for (let i = 2; i < this.n; i++) {
-      if (this.dm[i] < 0) continue;
+    // in id order, as libsolv walks all solvables: installed ones for their recommends,
+    // undecided ones that supplement something (the only others that can matter)
+    const ids = this.decisionq.filter((p) => p > SYSTEM);
+    for (const i of pool.supplementIds) if (this.dm[i] === 0) ids.push(i);
+    ids.sort((a, b) => a - b);
+    for (const i of ids) {
       const s = pool.solvables[i];
       if (this.dm[i] > 0) {
         for (const rec of s.pkg.recommends) this.weakCandidates(rec, dq);

@@ -120,7 +120,8 @@ async function phase(): Promise<void> {
     return;
   } else if (what === 'pack') {
     const t1 = performance.now();
-    await packTemplate(a, { name: 'bench', formats: ['tar.zst'], outputDir: b, sourceDateEpoch: 1_700_000_000, toolVersion: 'bench' });
+    // Level 12 as the peer's `zstd -12` (the pack default is 3 now): same work on both sides.
+    await packTemplate(a, { name: 'bench', formats: ['tar.zst'], outputDir: b, sourceDateEpoch: 1_700_000_000, toolVersion: 'bench', levels: { 'tar.zst': 12 } });
     process.stdout.write(JSON.stringify({ ms: performance.now() - t1 }) + '\n');
     return;
   } else if (what === 'checkout') {

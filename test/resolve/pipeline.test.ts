@@ -104,4 +104,21 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     // a bad value is a recipe error naming the key
     await expect(recipeFor('{ id: rhel, release: "9", arch: x86_64 }', 'el9')).rejects.toThrow(/modules\.platform_id/);
   });
+
+  it('file dependencies beyond primary.xml: owners from filelists, over as many rounds as new paths appear', async () => {
+    // data-provider's own need (more.txt) only shows once data.txt's owner is known
+    const dir = genRepo([
+      { name: 'file-user', requires: ['/usr/share/vzdata/data.txt'] },
+      { name: 'data-provider', files: ['/usr/share/vzdata/data.txt'], requires: ['/usr/share/vzdata/more.txt'] },
+      { name: 'more-provider', files: ['/usr/share/vzdata/more.txt'] },
+      { name: 'bystander', files: ['/usr/share/vzdata/other.txt'] },
+    ]);
+    const file = join(tmp.path, 'files.yaml');
+    writeFileSync(file, ['name: files', 'distro: { id: rhel, release: "9", arch: x86_64 }', 'repos:', '  - id: gen', `    baseurl: file://${dir}`, '    gpgcheck: false', 'packages: [file-user]', ''].join('\n'));
+    const ctx = makeCtx({ settings: resolveSettings({ cacheDir: join(tmp.path, 'cache') }, {}) });
+    const { lock } = await resolveRecipe(await loadRecipe(file, ctx), ctx);
+    const want = dnfBatch({ repos: { gen: dir }, weak: true, requests: [['file-user']] })[0];
+    expect(want.ok && want.pkgs.map((p) => p.replace(/-0:1\.0-1\.noarch$/, ''))).toEqual(['data-provider', 'file-user', 'more-provider']);
+    expect(lock.packages.map((p) => p.name)).toEqual(['data-provider', 'file-user', 'more-provider']);
+  });
 });

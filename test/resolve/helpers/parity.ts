@@ -2,8 +2,8 @@
 // stage, build a resolver, and compare its answers with dnf's for many requests.
 import { silentLogger } from '../../../builder/context.js';
 import type { RepoPackage } from '../../../builder/model/package.js';
-import { fileDepsBeyondPrimary, mergeComps } from '../../../builder/pipeline/resolve-fresh.js';
-import { loadRepo, localOpener } from '../../../builder/repo/index.js';
+import { mergeComps } from '../../../builder/pipeline/resolve-fresh.js';
+import { loadRepo, localOpener, PRIMARY_FILES_RE } from '../../../builder/repo/index.js';
 import type { RepoMetadata } from '../../../builder/repo/types.js';
 import { createResolver, type Resolver } from '../../../builder/resolve/index.js';
 import { dnfBatch, type OracleQuery } from './oracle.js';
@@ -25,6 +25,15 @@ export async function loadRepos(dirs: Record<string, string>, arch = 'x86_64'): 
   }
   const resolver = createResolver({ repos: mds.map((m) => ({ id: m.id, priority: 99, cost: 1000, packages: m.packages })), arch, comps: mergeComps(mds), fileOwners });
   return { mds, resolver };
+}
+
+/** Paths used as dependencies that primary.xml's file subset does not cover. */
+export function fileDepsBeyondPrimary(pkgs: Iterable<RepoPackage>): Set<string> {
+  const out = new Set<string>();
+  for (const p of pkgs)
+    for (const deps of [p.requires, p.conflicts, p.obsoletes, p.recommends, p.suggests, p.supplements, p.enhances])
+      for (const d of deps) if (d.name.startsWith('/') && !PRIMARY_FILES_RE.test(d.name)) out.add(d.name);
+  return out;
 }
 
 export const nevra = (p: RepoPackage) => `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`;
