@@ -39,4 +39,8 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'bwrap', 'busybox'))('failing scriptle
     expect(out.scriptletResults.find((r) => r.kind === 'post')).toMatchObject({ ok: false, exitCode: 3, output: 'post says 1\n' });
     expect(logs.some((l) => l.startsWith('warn: %post(badpost-1.0-1.noarch) scriptlet failed, exit status 3'))).toBe(true);
   });
+
+  it('ran the scripts in one sandbox session, not one sandbox each', () => {
+    expect(logs.filter((l) => l.includes('one sandbox each'))).toEqual([]);
+  });
 });

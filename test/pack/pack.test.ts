@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, linkSync, writeFileSync, chmodSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packTemplate, templateCacheName, encodeHeader, headerSize, paxRecord } from '../../builder/pack/index.js';
+import { packTemplate, templateCacheName, encodeHeader, headerSize, paxRecord, planTar, tarChunks } from '../../builder/pack/index.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
 
 const SDE = 1_700_000_000;
@@ -106,6 +106,22 @@ describe('tar headers', () => {
       { ...h, xattrs: { 'security.capability': Buffer.alloc(20, 0x80), 'user.long': Buffer.alloc(700, 1) } },
     ];
     for (const c of cases) expect(headerSize(c)).toBe(encodeHeader(c).length);
+  });
+  it.runIf(tools('getfattr'))('the stream is exactly the planned size; a file that shrank after the walk is an error', async () => {
+    const dir = join(tmp.path, 'shrink');
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    writeFileSync(join(dir, 'a/f'), Buffer.alloc(5000, 1));
+    writeFileSync(join(dir, 'g'), 'grows');
+    const plan = await planTar(dir, { sourceDateEpoch: SDE });
+    writeFileSync(join(dir, 'g'), 'grows after the walk: only the planned bytes are archived');
+    let n = 0;
+    for await (const b of tarChunks(plan)) n += b.length;
+    expect(n).toBe(plan.size);
+    const again = await planTar(dir, { sourceDateEpoch: SDE });
+    writeFileSync(join(dir, 'a/f'), 'short');
+    await expect(async () => {
+      for await (const b of tarChunks(again)) void b;
+    }).rejects.toThrow(/a\/f: changed while being archived/);
   });
   it('template cache names follow vzpkg', () => {
     expect(templateCacheName({ os: 'centos', release: '7', arch: 'x86_64' })).toBe('centos-7-x86_64');
