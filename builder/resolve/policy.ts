@@ -3,7 +3,6 @@
 // other candidates, prefer recommended/supplemented ones, then reorder (dislike old
 // versions, common versioned provides, suggested first). Ties end in solvable-id order.
 import { compareEvr } from '../rpm/vercmp.js';
-import type { Dep, Evr } from '../model/package.js';
 import type { Pool } from './pool.js';
 
 export const enum Mode {
@@ -170,43 +169,25 @@ function dislikeOldVersions(pool: Pool, list: number[]): number[] {
   });
 }
 
-/**
- * sort_by_common_dep: prefer candidates whose versioned provides are the newest. libsolv
- * sorts every (name, EVR) provide of the candidates and counts, per name, how many
- * candidates' entries come after a newer one ("bad"); then orders by that count.
- */
+/** sort_by_common_dep: prefer candidates whose versioned provides are the newest. */
 function sortByCommonDep(pool: Pool, list: number[]): number[] {
-  type Ent = { i: number; lt: boolean; evr: Evr };
-  const ranked = (d: Dep) => !!d.evr && (d.sense === 'EQ' || d.sense === 'LE' || d.sense === 'LT');
-  // Only names that several candidates provide can count (a name one candidate alone
-  // provides never is "bad"), and kernels provide 10,000 versioned ksyms each: group by
-  // name, keeping only shared names, instead of sorting every entry by name as libsolv does.
-  const firstOwner = new Map<string, number>();
-  const shared = new Map<string, Ent[]>();
+  type Ent = { i: number; name: string; lt: boolean; evr: { epoch: number; version: string; release?: string }; key: string };
+  const ents: Ent[] = [];
   list.forEach((p, i) => {
     for (const d of pool.solvables[p].pkg.provides) {
-      if (!ranked(d)) continue;
-      const o = firstOwner.get(d.name);
-      if (o === undefined) firstOwner.set(d.name, i);
-      else if (o !== i && !shared.has(d.name)) shared.set(d.name, []);
-    }
-  });
-  if (!shared.size) return list;
-  list.forEach((p, i) => {
-    for (const d of pool.solvables[p].pkg.provides) {
-      const group = ranked(d) ? shared.get(d.name) : undefined;
-      if (!group) continue;
-      const evr = d.evr!;
+      if (!d.evr || !(d.sense === 'EQ' || d.sense === 'LE' || d.sense === 'LT')) continue;
+      const key = `${d.evr.epoch}:${d.evr.version}-${d.evr.release ?? ''}`;
       if (d.sense === 'EQ') {
-        const s = (evr.epoch ? evr.epoch + ':' : '') + evr.version + (evr.release !== undefined ? '-' + evr.release : '');
+        const s = (d.evr.epoch ? d.evr.epoch + ':' : '') + d.evr.version + (d.evr.release !== undefined ? '-' + d.evr.release : '');
         if (s.length >= 4 && /^[0-9a-f]+$/.test(s)) continue; // ignore hashes
       }
-      group.push({ i, lt: d.sense === 'LT', evr });
+      ents.push({ i, name: d.name, lt: d.sense === 'LT', evr: d.evr, key });
     }
   });
-  // libsolv's order within one name: newest EVR first; at equal EVR, "<" after "="
+  if (ents.length < 2) return list;
   const cmp = (a: Ent, b: Ent): number => {
-    if (a.lt === b.lt && a.evr.epoch === b.evr.epoch && a.evr.version === b.evr.version && (a.evr.release ?? '') === (b.evr.release ?? '')) return 0;
+    if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+    if (a.key === b.key && a.lt === b.lt) return 0;
     const r = compareEvr(b.evr, a.evr);
     if (!r && (a.lt || b.lt)) {
       if (!b.lt) return 1;
@@ -214,29 +195,24 @@ function sortByCommonDep(pool: Pool, list: number[]): number[] {
     }
     return r;
   };
+  ents.sort(cmp);
   const bad = new Array<number>(list.length).fill(0);
   let havebad = false;
-  for (const group of shared.values()) {
-    if (group.length < 2) continue;
-    if (group.length === 2) {
-      // the common case (two candidates, one entry each): one comparison, no sort
-      const c = cmp(group[0], group[1]);
-      if (c && group[0].i !== group[1].i) {
-        bad[group[c < 0 ? 1 : 0].i]++;
-        havebad = true;
-      }
-      continue;
-    }
-    group.sort(cmp);
-    let b = 0;
-    group.forEach((e, k) => {
-      if (k > 0 && group[k - 1].i !== e.i && cmp(group[k - 1], e) === -1) {
+  let lastname: string | undefined;
+  let b = 0;
+  ents.forEach((e, k) => {
+    if (lastname !== undefined && e.name === lastname) {
+      const prev = ents[k - 1];
+      if (prev.i !== e.i && cmp(prev, e) === -1) {
         b++;
         havebad = true;
       }
-      bad[e.i] += b;
-    });
-  }
+    } else {
+      b = 0;
+      lastname = e.name;
+    }
+    bad[e.i] += b;
+  });
   if (!havebad) return list;
   return list.map((p, i) => ({ p, b: bad[i], i })).sort((x, y) => x.b - y.b || x.i - y.i).map((x) => x.p);
 }
