@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, openSync, unlinkSync, writeSync, constants as fsc
 import { runInSandbox, runInSandboxSync, SCRIPTLET_ENV, type SandboxResult } from '../../kernel/sandbox.js';
 import { openSandboxSession, type SandboxSession } from '../../kernel/sandbox-session.js';
 import type { Logger } from '../context.js';
-import { createLuaRuntime, type LuaRuntime } from './lua/runtime.js';
+import type { LuaRuntime } from './lua/runtime.js';
 import { DEFAULT_MACROS } from './lua/macros.js';
 import { rootedFs } from './rooted-fs.js';
 import type { Scriptlet, ScriptletResult } from './types.js';
@@ -48,8 +48,10 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
     ));
   };
   let lua: LuaRuntime | undefined;
-  const luaRuntime = () =>
-    (lua ??= createLuaRuntime({
+  // The Lua interpreter (fengari, ~40 modules) is loaded on the first <lua> script only:
+  // most builds of older distros, and every no-op build, never need it.
+  const luaRuntime = async () =>
+    (lua ??= (await import('./lua/runtime.js')).createLuaRuntime({
       root: o.root,
       env: SCRIPTLET_ENV,
       macros: { ...DEFAULT_MACROS, ...o.macros },
@@ -79,7 +81,7 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
       const prog = s.prog.join(' ');
       const base = { nevra, kind, prog, ...(opts.source ? { source: opts.source } : {}) };
       if (s.prog[0] === '<lua>') {
-        const r = luaRuntime().run(s.body, ['<lua>', ...args], `${kind}(${nevra})`);
+        const r = (await luaRuntime()).run(s.body, ['<lua>', ...args], `${kind}(${nevra})`);
         return { ...base, ok: r.ok, exitCode: r.ok ? 0 : 1, output: clip(r.output) };
       }
       let temp: string | undefined;

@@ -4,7 +4,8 @@
 // for that header), and `ANALYZE` of the two tables rpm's own `PRAGMA optimize` ends up
 // analysing. Deterministic: the same headers in the same order give the same file bytes.
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type BetterSqlite3 from 'better-sqlite3';
 import { INDEXES, indexRows } from './indexes.js';
 import type { Header } from '../../rpm/header.js';
 
@@ -14,6 +15,8 @@ export interface InstalledRecord {
 }
 
 export function writeSqliteRpmdb(file: string, records: readonly InstalledRecord[]): void {
+  // Loaded on first use (a native addon): BDB-format and no-op builds never pay for it.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
   const db = new Database(file);
   try {
     // Bulk load into a private temp file: no journal, no syncs (a crash leaves only the
