@@ -18,35 +18,24 @@ export class Interner {
   }
 }
 
-/** Open addressing over (hash, string) slots; ASCII strings only, compared to the bytes. */
-export class ByteInterner {
-  private hashes = new Int32Array(1 << 14);
-  /** Index + 1 into strings; 0 = empty slot. */
-  private slots = new Int32Array(1 << 14);
-  private readonly strings: string[] = [];
-  /** Values that are not plain ASCII bytes (UTF-8, entities) are interned by their text. */
-  readonly other = new Interner();
+/**
+ * Open-addressed (hash, slot) pairs for tables keyed by bytes: a slot is an index + 1 into
+ * the owner's arrays (0 = empty); the owner probes `slots`/`hashes` from `h & mask` and
+ * compares its own keys. Grows to keep the load under one half.
+ */
+export class SlotTable {
+  hashes: Int32Array;
+  slots: Int32Array;
+  private count = 0;
 
-  /**
-   * The string for buf[from, to), which must be ASCII (a byte compares equal to a char
-   * code only then) with FNV-1a hash `h` as the XML scanner computes it.
-   */
-  ascii(buf: Uint8Array, from: number, to: number, h: number): string {
-    const len = to - from;
-    const mask = this.slots.length - 1;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const slot = this.slots[i];
-      if (slot === 0) break;
-      if (this.hashes[i] !== h) continue;
-      const s = this.strings[slot - 1];
-      if (s.length === len && sameBytes(buf, from, s, len)) return s;
-    }
-    // latin1 of ASCII bytes is the same text as UTF-8, and the cheapest decode.
-    const s = Buffer.prototype.latin1Slice.call(buf, from, to);
-    this.strings.push(s);
-    if (this.strings.length * 2 > this.slots.length) this.grow();
-    this.place(h, this.strings.length);
-    return s;
+  constructor(size: number) {
+    this.hashes = new Int32Array(size);
+    this.slots = new Int32Array(size);
+  }
+
+  add(h: number, slot: number): void {
+    if (++this.count * 2 > this.slots.length) this.grow();
+    this.place(h, slot);
   }
 
   private place(h: number, slot: number): void {
@@ -58,11 +47,41 @@ export class ByteInterner {
   }
 
   private grow(): void {
-    const old = this.slots;
-    const oldHashes = this.hashes;
-    this.slots = new Int32Array(old.length * 2);
-    this.hashes = new Int32Array(old.length * 2);
-    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.place(oldHashes[i], old[i]);
+    const [slots, hashes] = [this.slots, this.hashes];
+    this.slots = new Int32Array(slots.length * 2);
+    this.hashes = new Int32Array(slots.length * 2);
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) this.place(hashes[i], slots[i]);
+  }
+}
+
+/** Interning by bytes; ASCII strings only, compared to the bytes. */
+export class ByteInterner {
+  /** Slots index strings (+ 1). */
+  private readonly table = new SlotTable(1 << 14);
+  private readonly strings: string[] = [];
+  /** Values that are not plain ASCII bytes (UTF-8, entities) are interned by their text. */
+  readonly other = new Interner();
+
+  /**
+   * The string for buf[from, to), which must be ASCII (a byte compares equal to a char
+   * code only then) with FNV-1a hash `h` as the XML scanner computes it.
+   */
+  ascii(buf: Uint8Array, from: number, to: number, h: number): string {
+    const len = to - from;
+    const { slots, hashes } = this.table;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const slot = slots[i];
+      if (slot === 0) break;
+      if (hashes[i] !== h) continue;
+      const s = this.strings[slot - 1];
+      if (s.length === len && sameBytes(buf, from, s, len)) return s;
+    }
+    // latin1 of ASCII bytes is the same text as UTF-8, and the cheapest decode.
+    const s = Buffer.prototype.latin1Slice.call(buf, from, to);
+    this.strings.push(s);
+    this.table.add(h, this.strings.length);
+    return s;
   }
 }
 

@@ -5,7 +5,7 @@
 import type { Dep, DepKind, RepoPackage, Sense } from '../model/package.js';
 import { formatChecksum } from './checksum.js';
 import { XmlSyntaxError } from './errors.js';
-import { ByteInterner } from './intern.js';
+import { ByteInterner, SlotTable } from './intern.js';
 import type { XmlHandler, XmlScanner } from './xml-scanner.js';
 
 const DEP_ELEMENTS: Record<string, DepKind> = {
@@ -46,19 +46,19 @@ function newPackage(repo: string): RepoPackage {
 class EntryCache {
   private arena = new Uint8Array(1 << 20);
   private used = 0;
-  private hashes = new Int32Array(1 << 16);
-  /** Index + 1 into deps/at/len; 0 = empty slot. */
-  private slots = new Int32Array(1 << 16);
+  /** Slots index deps/at/len (+ 1). */
+  private readonly table = new SlotTable(1 << 16);
   private at = new Int32Array(1 << 15);
   private len = new Int32Array(1 << 15);
   private readonly deps: Dep[] = [];
 
   get(s: XmlScanner): Dep | undefined {
     const h = s.attrsHash();
-    const mask = this.slots.length - 1;
-    for (let i = h & mask; this.slots[i] !== 0; i = (i + 1) & mask) {
-      const d = this.slots[i] - 1;
-      if (this.hashes[i] === h && s.attrsEqual(this.arena, this.at[d], this.len[d])) return this.deps[d];
+    const { slots, hashes } = this.table;
+    const mask = slots.length - 1;
+    for (let i = h & mask; slots[i] !== 0; i = (i + 1) & mask) {
+      const d = slots[i] - 1;
+      if (hashes[i] === h && s.attrsEqual(this.arena, this.at[d], this.len[d])) return this.deps[d];
     }
     return undefined;
   }
@@ -76,23 +76,7 @@ class EntryCache {
     this.at[d] = this.used;
     this.len[d] = n;
     this.used += n;
-    if (this.deps.length * 2 > this.slots.length) this.rehash();
-    this.place(s.attrsHash(), d + 1);
-  }
-
-  private place(h: number, slot: number): void {
-    const mask = this.slots.length - 1;
-    let i = h & mask;
-    while (this.slots[i] !== 0) i = (i + 1) & mask;
-    this.slots[i] = slot;
-    this.hashes[i] = h;
-  }
-
-  private rehash(): void {
-    const [slots, hashes] = [this.slots, this.hashes];
-    this.slots = new Int32Array(slots.length * 2);
-    this.hashes = new Int32Array(slots.length * 2);
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) this.place(hashes[i], slots[i]);
+    this.table.add(s.attrsHash(), d + 1);
   }
 }
 
