@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { BuilderError } from '../errors.js';
 import { SETTINGS } from '../settings.js';
+import { toolVersion } from '../version.js';
 import { loadGroups } from './commands/index.js';
 
 export async function run(argv: string[], io: CliIo = defaultIo()): Promise<number> {
@@ -54,22 +55,4 @@ function reportError(err: unknown, io: CliIo): number {
   }
   io.stderr.write(`vzbuild: internal error (please report): ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   return 70;
-}
-
-let versionMemo: string | undefined;
-export async function toolVersion(): Promise<string> {
-  if (versionMemo) return versionMemo;
-  const { readFile } = await import('node:fs/promises');
-  const { fileURLToPath } = await import('node:url');
-  // main.ts sits at builder/cli/ in the sources and dist/builder/cli/ when compiled.
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(await readFile(fileURLToPath(new URL(rel, import.meta.url)), 'utf8'));
-      if (pkg.name === 'vzbuild') return (versionMemo = String(pkg.version));
-    } catch (err) {
-      // Not at this depth; try the next candidate.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  return (versionMemo = '0.0.0');
 }

@@ -8,10 +8,10 @@ import { lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Writable, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { spawnPipe } from '../../kernel/pipe.js';
 import { stableJson, tempNameFor, unlinkQuiet, writeFileAtomic } from '../../cache/atomic.js';
 import type { Logger } from '../context.js';
+import { toolVersion } from '../version.js';
 import { compressorArgv } from './compress.js';
 import { PackError } from './errors.js';
 import { cleanStaleTemps, publishPath, updateSums } from './publish.js';
@@ -42,19 +42,6 @@ interface Sink {
   hash?: ReturnType<typeof createHash>;
   size: number;
   argv: string[];
-}
-
-async function toolVersionFromPackage(): Promise<string> {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(await readFile(fileURLToPath(new URL(rel, import.meta.url)), 'utf8'));
-      if (pkg.name === 'vzbuild') return String(pkg.version);
-    } catch (err) {
-      // Not at this depth (sources vs dist/); try the next.
-      void err;
-    }
-  }
-  return 'unknown';
 }
 
 async function openSink(format: PackFormat, name: string, outputDir: string, opts: PackOptions, tarSize: number, signal?: AbortSignal): Promise<Sink> {
@@ -155,7 +142,7 @@ export async function packTemplate(rootDir: string, opts: PackOptions, ctx: { lo
     ...opts.manifest,
     version: MANIFEST_VERSION,
     name,
-    tool: { name: 'vzbuild', version: opts.toolVersion ?? (await toolVersionFromPackage()) },
+    tool: { name: 'vzbuild', version: opts.toolVersion ?? (await toolVersion()) },
     sourceDateEpoch: opts.sourceDateEpoch ?? null,
     tree,
     tar,

@@ -20,6 +20,7 @@ import { artifactFileName, packTemplate, templateCacheName } from '../pack/index
 import type { PackFormat, PackResult } from '../pack/types.js';
 import { fetchLock, type FetchResult } from './fetch.js';
 import { resolveRecipe } from './resolve.js';
+import { toolVersion } from '../version.js';
 
 export const BUILD_ID_VERSION = 1;
 
@@ -75,11 +76,6 @@ async function exists(p: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;
   }
-}
-
-async function toolVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8').catch(() => readFile(new URL('../../../package.json', import.meta.url), 'utf8'))) as { version: string };
-  return pkg.version;
 }
 
 /** Host hooks (pre-cache/post-cache): `sh -c HOOK hook PATH`, with the path as $1. */
