@@ -63,6 +63,8 @@ export interface Recipe {
     formats: ('tar.gz' | 'tar.xz' | 'tar.zst' | 'dir')[];
     /** Path of a SOURCE_DATE_EPOCH override; default from the lock. */
     sourceDateEpoch?: number;
+    /** Compression level per format; unset = the tool's own default. */
+    levels?: Partial<Record<'tar.gz' | 'tar.xz' | 'tar.zst', number>>;
   };
   /** The rpmdb backend the target's rpm reads. */
   rpmdb: 'sqlite' | 'bdb';

@@ -62,6 +62,8 @@ export function buildIdOf(lock: Lockfile, recipe: Recipe, formats: PackFormat[],
     hooks: recipe.hooks,
     rpmdb: recipe.rpmdb,
     formats: [...formats].sort(),
+    // Only when set, so builds without levels keep their ids.
+    ...(recipe.output.levels ? { levels: recipe.output.levels } : {}),
     sourceDateEpoch,
     tool: toolVersion,
   };
@@ -205,6 +207,7 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
       name,
       formats,
       outputDir,
+      levels: recipe.output.levels,
       // Without SOURCE_DATE_EPOCH, the lock's newest build time: files made by scriptlets
       // get clamped too, so two builds of one lock are byte-identical either way.
       sourceDateEpoch: sde ?? asm.installTime,

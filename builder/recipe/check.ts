@@ -199,6 +199,7 @@ export async function checkRecipe(input: CheckInput): Promise<{ recipe?: Recipe;
   const multilibArches = strings('multilib');
   const formats = uniq(val<Recipe['output']['formats']>('output.formats') ?? ['tar.gz']) as Recipe['output']['formats'];
   const sde = val<number>('output.source_date_epoch');
+  const levels = val<Recipe['output']['levels']>('output.levels');
   if (problems.length) return { problems, warnings };
   const recipe: Recipe = {
     version: RECIPE_VERSION,
@@ -213,7 +214,7 @@ export async function checkRecipe(input: CheckInput): Promise<{ recipe?: Recipe;
     modules,
     multilibArches,
     hooks,
-    output: { formats, ...(sde !== undefined ? { sourceDateEpoch: sde } : {}) },
+    output: { formats, ...(sde !== undefined ? { sourceDateEpoch: sde } : {}), ...(levels && Object.keys(levels).length ? { levels: { ...levels } } : {}) },
     rpmdb: rpmdb!,
     ...(val<string>('description') ? { description: val<string>('description') } : {}),
     ...(environment ? { environment } : {}),

@@ -82,6 +82,16 @@ const overlayProps = {
     properties: {
       formats: { type: 'array', minItems: 1, items: { enum: OUTPUT_FORMATS } },
       source_date_epoch: { type: 'integer', minimum: 0 },
+      // Compression level per format; each tool's own default otherwise (zstd 3, xz 6, gzip 6).
+      levels: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          'tar.zst': { type: 'integer', minimum: 1, maximum: 19 },
+          'tar.xz': { type: 'integer', minimum: 0, maximum: 9 },
+          'tar.gz': { type: 'integer', minimum: 1, maximum: 9 },
+        },
+      },
     },
   },
 } as const;

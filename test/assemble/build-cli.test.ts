@@ -18,7 +18,7 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'zstd'))('vzb
   const run = (...args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, '--cache-dir', cache, '--json', ...args], { encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1700000000' } });
     if (r.status !== 0) throw new Error(`vzbuild ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-    return JSON.parse(r.stdout) as { upToDate: boolean; assemble?: { stats: { imported: number; reused: number; packages: number } }; artifacts: { path: string }[] };
+    return JSON.parse(r.stdout) as { upToDate: boolean; buildId: string; assemble?: { stats: { imported: number; reused: number; packages: number } }; artifacts: { path: string }[] };
   };
   beforeAll(() => {
     mkdirSync(repo, { recursive: true });
@@ -64,6 +64,14 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'zstd'))('vzb
 
     const second = run('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst');
     expect(second.upToDate).toBe(true);
+
+    // A compression level changes the bytes, so it is a new build (and the manifest says how).
+    writeFileSync(recipe, readFileSync(recipe, 'utf8').replace('output: { formats: [tar.zst] }', 'output: { formats: [tar.zst], levels: { tar.zst: 19 } }'));
+    const leveled = run('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst');
+    expect(leveled.upToDate).toBe(false);
+    expect(leveled.buildId).not.toBe(first.buildId);
+    const manifest = JSON.parse(readFileSync(join(out, 'tiny-1-x86_64.manifest.json'), 'utf8')) as { artifacts: { compressor: string }[] };
+    expect(manifest.artifacts[0].compressor).toMatch(/^zstd .* -19( |$)/);
 
     // A new release of hello: re-resolve into a new lock; filesystem comes from the store.
     buildRpm(join(tmp.path, 'b2'), { name: 'hello', release: '2', requires: ['filesystem'], files: [{ path: '/usr/share/hello', content: 'hi again\n' }] }).replace(/.*/, (p) => (execFileSync('cp', [p, repo]), p));

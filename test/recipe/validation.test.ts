@@ -131,3 +131,25 @@ hooks:
     expect(problems).toEqual(['arch.yaml:1: arch: unknown arch "sparc" (known: x86_64, aarch64, ppc64le, s390x, i686, i386, armv7hl, noarch, riscv64)']);
   });
 });
+
+describe('output.levels', () => {
+  const head = `name: lv
+distro: { id: almalinux, release: "9", arch: x86_64 }
+repos:
+  - id: a
+    baseurl: https://example.org/a/
+    gpgcheck: false
+packages: [bash]
+`;
+  it('reaches the recipe per format', async () => {
+    mkdirSync(join(dir.path, 'lv'), { recursive: true });
+    writeFileSync(join(dir.path, 'lv/ok.yaml'), head + 'output: { formats: [tar.zst, tar.xz], levels: { tar.zst: 19, tar.xz: 9 } }\n');
+    const r = await loadRecipe('lv/ok.yaml', ctx);
+    expect(r.output.levels).toEqual({ 'tar.zst': 19, 'tar.xz': 9 });
+  });
+
+  it('names a level out of range or for a format without levels, with its line', async () => {
+    const problems = await problemsOf('lv/bad.yaml', head + 'output:\n  levels: { tar.zst: 22, dir: 1 }\n');
+    expect(problems).toEqual(['lv/bad.yaml:9: output.levels.dir: unknown key (expected one of: tar.zst, tar.xz, tar.gz)', 'lv/bad.yaml:9: output.levels.tar.zst: must be <= 19']);
+  });
+});
