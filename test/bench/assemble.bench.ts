@@ -12,10 +12,10 @@
 // right after an rm -rf and 11 s later. dnf runs first.
 // Run: npx tsx test/bench/assemble.bench.ts
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, tempDir } from '../helpers/env.js';
-import { rhel6CoreStubRepo } from '../helpers/stub-repo.js';
+import { rhel6CoreStubRepo, writeRhel6CoreRecipe } from '../helpers/stub-repo.js';
 
 interface Timed {
   secs: number;
@@ -40,10 +40,7 @@ try {
   const repo = rhel6CoreStubRepo();
   const state = join(tmp.path, 'state');
   const recipe = join(tmp.path, 'rhel6-core.yaml');
-  writeFileSync(
-    recipe,
-    ['name: rhel6-core', 'distro: { id: rhel, release: "6", arch: x86_64 }', 'repos:', '  - id: r', `    baseurl: file://${repo}`, '    gpgcheck: false', 'packages: ["@core"]', 'weak_deps: false', 'rpmdb: bdb', 'output: { formats: [tar.zst] }', ''].join('\n'),
-  );
+  writeRhel6CoreRecipe(recipe);
   const lock = join(tmp.path, 'core.lock');
   const vz = (...a: string[]) => [process.execPath, BIN, '--cache-dir', state, ...a];
   execFileSync(vz('resolve', recipe, '-o', lock)[0], vz('resolve', recipe, '-o', lock).slice(1), { stdio: 'pipe' });

@@ -17,10 +17,10 @@
 // 1.8× / 1.5×; pigz 1.15× tar --gzip; xz -T0 1.2× / 0.9×; dir 0.85× cp -a. Our CPU is node
 // (~1.3 s: walk, headers, reads) + getfattr's own walk (~0.3 s) + the compressor.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT, tempDir } from '../helpers/env.js';
-import { rhel6CoreStubRepo } from '../helpers/stub-repo.js';
+import { writeRhel6CoreRecipe } from '../helpers/stub-repo.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const SDE = '1700000000';
@@ -53,13 +53,9 @@ function best(argv: string[], prepare?: () => void): Timed {
 }
 
 function buildRoot(): string {
-  const repo = rhel6CoreStubRepo();
   const state = join(tmp.path, 'state');
   const recipe = join(tmp.path, 'rhel6-core.yaml');
-  writeFileSync(
-    recipe,
-    ['name: rhel6-core', 'distro: { id: rhel, release: "6", arch: x86_64 }', 'repos:', '  - id: r', `    baseurl: file://${repo}`, '    gpgcheck: false', 'packages: ["@core"]', 'weak_deps: false', 'rpmdb: bdb', 'output: { formats: [tar.zst] }', ''].join('\n'),
-  );
+  writeRhel6CoreRecipe(recipe);
   const lock = join(tmp.path, 'core.lock');
   const vz = (...a: string[]) => execFileSync(process.execPath, [BIN, '--cache-dir', state, ...a], { stdio: 'pipe', env: { ...process.env, SOURCE_DATE_EPOCH: SDE } });
   vz('resolve', recipe, '-o', lock);

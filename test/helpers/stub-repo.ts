@@ -116,3 +116,10 @@ export function rhel6CoreNames(): string[] {
 export function rhel6CoreStubRepo(): string {
   return stubRepo({ source: RHEL6, only: rhel6CoreNames() });
 }
+
+/** Write the benches' RHEL 6 @core recipe (stub repo, no weak deps, BDB rpmdb, tar.zst) to `file`. */
+export function writeRhel6CoreRecipe(file: string): string {
+  const lines = ['name: rhel6-core', 'distro: { id: rhel, release: "6", arch: x86_64 }', 'repos:', '  - id: r', `    baseurl: file://${rhel6CoreStubRepo()}`, '    gpgcheck: false', 'packages: ["@core"]', 'weak_deps: false', 'rpmdb: bdb', 'output: { formats: [tar.zst] }', ''];
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
