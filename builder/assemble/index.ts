@@ -14,7 +14,7 @@ import { readInstallPackage } from './from-rpm.js';
 import { orderTransaction } from './order.js';
 import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
-import { ASSEMBLE_IMPORTER, importPackage } from './unpack.js';
+import { ASSEMBLE_IMPORTER, importPackage } from './import.js';
 import type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
 
 export type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';

@@ -27,7 +27,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkoutTree, openStore, type TreeEntry } from '../../cache/index.js';
 import { readInstallPackage } from '../../builder/assemble/from-rpm.js';
-import { importPackage } from '../../builder/assemble/unpack.js';
+import { importPackage } from '../../builder/assemble/import.js';
 import { packTemplate } from '../../builder/pack/index.js';
 import { rhel6CoreStubRepo } from '../helpers/stub-repo.js';
 
