@@ -120,41 +120,45 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
 
   const primary = records.primary;
   if (!primary) throw new RepoMetadataError('E_METADATA_MISSING', id, 'repodata/repomd.xml', 'has no <data type="primary">');
-  const t0 = performance.now();
-  const primaryHit = await cache?.read('primary', primary.checksum);
-  let packages: RepoPackage[];
-  if (primaryHit) packages = decodePackages(primaryHit, id);
-  else {
-    const parsed = await parsePrimaryEncoded(spec(primary), opts.threads);
-    packages = parsed.packages;
-    store('primary', primary.checksum, parsed.encode);
-  }
-  ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
+  // Comps and modules load while primary parses: their decompressors (xz, zstd: child
+  // processes) and file reads then run beside primary's scan instead of after it.
+  const compsP = opts.want?.comps !== false ? loadComps() : undefined;
+  const modRec = opts.want?.modules === false ? undefined : records.modules;
+  const modulesP = modRec && cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u));
+  const [packages, comps, modules] = await Promise.all([loadPrimary(primary), compsP, modulesP]);
 
-  let comps: Comps | undefined;
-  if (opts.want?.comps !== false) {
+  async function loadPrimary(primary: RepomdRecord): Promise<RepoPackage[]> {
+    const t0 = performance.now();
+    const primaryHit = await cache?.read('primary', primary.checksum);
+    let packages: RepoPackage[];
+    if (primaryHit) packages = decodePackages(primaryHit, id);
+    else {
+      const parsed = await parsePrimaryEncoded(spec(primary), opts.threads);
+      packages = parsed.packages;
+      store('primary', primary.checksum, parsed.encode);
+    }
+    ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
+    return packages;
+  }
+
+  async function loadComps(): Promise<Comps | undefined> {
     const present = COMPS_TYPES.filter((t) => records[t]);
     // Any variant already in the cache will do (they hold the same document).
     for (const type of present) {
       const hit = await cache?.read('comps', records[type].checksum);
-      if (hit) {
-        comps = decodeJson<Comps>(hit);
-        break;
-      }
+      if (hit) return decodeJson<Comps>(hit);
     }
-    for (const [i, type] of comps ? [] : present.entries()) {
+    for (const [i, type] of present.entries()) {
       const rec = records[type];
       try {
-        comps = await cached(`comps`, rec.checksum, () => parseComps(spec(rec)), (v, m) => encodeJson('comps', v, m), (u) => decodeJson<Comps>(u));
-        break;
+        return await cached(`comps`, rec.checksum, () => parseComps(spec(rec)), (v, m) => encodeJson('comps', v, m), (u) => decodeJson<Comps>(u));
       } catch (err) {
         if (!(err instanceof RepoMetadataError && err.code === 'E_METADATA_MISSING') || i === present.length - 1) throw err;
         ctx.log.warn(`repo ${id}: ${rec.location} is listed but missing; using <data type="${present[i + 1]}">`);
       }
     }
+    return undefined;
   }
-  const modRec = opts.want?.modules === false ? undefined : records.modules;
-  const modules = modRec && (await cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u)));
 
   // File lookups: primary's subset first; filelists.xml read once, on the first miss.
   let primaryIndex: FileIndex | undefined;
