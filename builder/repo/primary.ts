@@ -176,8 +176,7 @@ export function primaryParser(): PrimaryParser {
             depInts.push(-1);
             depInts.push(-1);
           } else {
-            const epoch = s.attr('epoch');
-            depInts.push(epoch ? Number(epoch) || 0 : 0);
+            depInts.push(s.attrNumber('epoch') || 0);
             const ver = s.attrId('ver');
             depInts.push(ver < 0 ? EMPTY : ver);
             depInts.push(s.attrId('rel'));
@@ -192,7 +191,7 @@ export function primaryParser(): PrimaryParser {
         case 'rpm:sourcerpm':
           return true;
         case 'version': {
-          cur[EPOCH] = Number(s.attr('epoch') ?? 0) || 0;
+          cur[EPOCH] = s.attrNumber('epoch') || 0;
           const v = s.attrId('ver');
           const r = s.attrId('rel');
           cur[VERSION] = v < 0 ? EMPTY : v;
@@ -211,12 +210,12 @@ export function primaryParser(): PrimaryParser {
           return;
         }
         case 'size':
-          sizes[0] = Number(s.attr('package') ?? 0);
-          sizes[1] = Number(s.attr('installed') ?? 0);
+          sizes[0] = s.attrNumber('package') ?? 0;
+          sizes[1] = s.attrNumber('installed') ?? 0;
           return;
         case 'time': {
-          const b = s.attr('build');
-          if (b !== undefined) sizes[2] = Number(b);
+          const b = s.attrNumber('build');
+          if (b !== undefined) sizes[2] = b;
           return;
         }
         case 'rpm:provides':

@@ -48,7 +48,11 @@ export class XmlScanner {
   private attrsParsed = false;
   private attrHash = 0;
   private readonly attrNames: string[] = [];
-  private readonly attrValues: string[] = [];
+  // Values are decoded when asked for: most tags have attributes nobody reads (<time
+  // file=…>, <size archive=…>, <checksum pkgid=…>), and numbers need no string at all.
+  private readonly attrFrom_: number[] = [];
+  private readonly attrTo_: number[] = [];
+  private readonly attrValues: (string | undefined)[] = [];
   private readonly attrIds: number[] = [];
   private attrCount = 0;
   // The id of the captured text when it is one decoded run (-1: ask the interner).
@@ -66,14 +70,49 @@ export class XmlScanner {
   /** An attribute of the element being opened, entities decoded. */
   attr(name: string): string | undefined {
     if (!this.attrsParsed) this.parseAttrs();
-    for (let i = 0; i < this.attrCount; i++) if (this.attrNames[i] === name) return this.attrValues[i];
+    for (let i = 0; i < this.attrCount; i++) if (this.attrNames[i] === name) return this.valueAt(i);
     return undefined;
+  }
+
+  /** A numeric attribute without making a string of it: Number(attr(name)) (undefined when absent). */
+  attrNumber(name: string): number | undefined {
+    if (!this.attrsParsed) this.parseAttrs();
+    for (let i = 0; i < this.attrCount; i++) {
+      if (this.attrNames[i] !== name) continue;
+      const from = this.attrFrom_[i];
+      const to = this.attrTo_[i];
+      const buf = this.buf;
+      // plain digits (what metadata has): exact as long as they fit a double's integer range
+      if (to - from > 15) return Number(this.valueAt(i));
+      let n = 0;
+      for (let k = from; k < to; k++) {
+        const d = buf[k] - 48;
+        if (d < 0 || d > 9) return Number(this.valueAt(i));
+        n = n * 10 + d;
+      }
+      return n;
+    }
+    return undefined;
+  }
+
+  private valueAt(i: number): string {
+    let v = this.attrValues[i];
+    if (v === undefined) {
+      v = this.decodeValue(this.buf, this.attrFrom_[i], this.attrTo_[i]);
+      this.attrValues[i] = v;
+      this.attrIds[i] = this.intern ? this.intern.lastId : -1;
+    }
+    return v;
   }
 
   /** The interner's id of attr(name) (see XmlHandler.intern); -1 when absent. */
   attrId(name: string): number {
     if (!this.attrsParsed) this.parseAttrs();
-    for (let i = 0; i < this.attrCount; i++) if (this.attrNames[i] === name) return this.attrIds[i];
+    for (let i = 0; i < this.attrCount; i++) {
+      if (this.attrNames[i] !== name) continue;
+      this.valueAt(i);
+      return this.attrIds[i];
+    }
     return -1;
   }
 
@@ -320,11 +359,15 @@ export class XmlScanner {
       const quote = buf[q];
       if (quote !== 34 && quote !== 39) throw this.fail('attribute value not quoted', q);
       let close = q + 1;
-      while (close < end && buf[close] !== quote) close++;
+      let amp = false;
+      for (; close < end && buf[close] !== quote; close++) if (buf[close] === AMP) amp = true;
       if (close >= end) throw this.fail('unterminated attribute value', q);
       this.attrNames[count] = this.elementName(buf, p, ne);
-      this.attrValues[count] = this.decodeValue(buf, q + 1, close);
-      this.attrIds[count] = this.intern ? this.intern.lastId : -1;
+      this.attrFrom_[count] = q + 1;
+      this.attrTo_[count] = close;
+      this.attrValues[count] = undefined;
+      // with entities: decoded now, so that an unknown one is an error whoever reads it
+      if (amp) this.valueAt(count);
       count++;
       p = close + 1;
     }
