@@ -214,6 +214,11 @@ export function packPackageParts(parts: Buffer[], meta: unknown): Buffer {
   return pack('package-parts', meta, [], [], [], parts);
 }
 
+// Most packages have no conflicts, obsoletes, weak deps or files in primary: one shared,
+// frozen empty list for all of them (frozen: a push throws instead of changing them all).
+const NO_DEPS = Object.freeze([]) as unknown as Dep[];
+const NO_FILES = Object.freeze([]) as unknown as string[];
+
 export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
   if (u.kind === 'package-parts') return u.parts.flatMap((p) => decodePackages(p, repo));
   if (u.kind !== 'packages') throw new Error(`holds ${u.kind}, not packages`);
@@ -233,6 +238,7 @@ export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
   }
   const refBase = o + nPkg * PKG_INTS;
   const list = (start: number, count: number): Dep[] => {
+    if (count === 0) return NO_DEPS;
     const out: Dep[] = new Array(count);
     for (let k = 0; k < count; k++) out[k] = deps[I[refBase + start + k]];
     return out;
@@ -240,7 +246,7 @@ export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
   const packages: RepoPackage[] = new Array(nPkg);
   for (let i = 0; i < nPkg; i++, o += PKG_INTS) {
     const fStart = I[o + 9];
-    const files: string[] = new Array(I[o + 10]);
+    const files: string[] = I[o + 10] === 0 ? NO_FILES : new Array(I[o + 10]);
     for (let k = 0; k < files.length; k++) files[k] = S[I[refBase + fStart + k]];
     const bt = F[i * 3 + 2];
     packages[i] = {

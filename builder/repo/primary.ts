@@ -105,7 +105,7 @@ export function primaryParser(): PrimaryParser {
   // the package being read
   let inPkg = false;
   const cur = new Int32Array(9);
-  let sizes = [0, 0, NaN];
+  const sizes = new Float64Array(3);
   const files = new IntBuf(256);
   const lists = Array.from({ length: 8 }, () => new IntBuf(256));
   let list: IntBuf | undefined;
@@ -141,7 +141,9 @@ export function primaryParser(): PrimaryParser {
           cur[EPOCH] = 0;
           cur[LOCATION_BASE] = -1;
           cur[SOURCERPM] = -1;
-          sizes = [0, 0, NaN];
+          sizes[0] = 0;
+          sizes[1] = 0;
+          sizes[2] = NaN;
           files.n = 0;
           for (const l of lists) l.n = 0;
           list = undefined;
