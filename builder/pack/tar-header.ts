@@ -30,14 +30,41 @@ export const BLOCK = 512;
 const MAX_OCTAL_7 = 0o7777777;
 const MAX_OCTAL_11 = 0o77777777777;
 
-function octal(buf: Buffer, off: number, width: number, value: number): void {
-  // width includes the terminating NUL, as GNU tar writes numeric fields. Digit by digit
-  // (division, not shifts: 11 octal digits exceed 32 bits): 30k headers per template.
+/** Writes `value` as width-1 octal digits and a NUL (as GNU tar writes numeric fields); returns the bytes' sum. */
+function octal(buf: Buffer, off: number, width: number, value: number): number {
+  // Digit by digit (division, not shifts: 11 octal digits exceed 32 bits): 30k headers per template.
   buf[off + width - 1] = 0;
+  let sum = 0;
   for (let i = off + width - 2; i >= off; i--) {
-    buf[i] = 0x30 + (value % 8);
+    const d = 0x30 + (value % 8);
+    buf[i] = d;
+    sum += d;
     value = Math.floor(value / 8);
   }
+  return sum;
+}
+
+/**
+ * Writes `s` (UTF-8, at most `max` bytes) into a zeroed field; returns the bytes' sum. Plain
+ * ASCII (nearly every name) is copied by a loop: Buffer#write's native call cost more than
+ * the rest of a header.
+ */
+function text(buf: Buffer, off: number, s: string, max: number): number {
+  let sum = 0;
+  if (s.length <= max) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[off + i] = c;
+      sum += c;
+    }
+    if (i === s.length) return sum;
+  }
+  const n = buf.write(s, off, max, 'utf8');
+  sum = 0;
+  for (let i = off; i < off + n; i++) sum += buf[i];
+  return sum;
 }
 
 /** One PAX record: "<len> <key>=<value>\n", len counting itself. */
@@ -77,25 +104,33 @@ interface RawFields {
   devminor: number;
 }
 
-/** One ustar block written at b[o..o+512) (in place: no Buffer per header). */
+/** What every header starts as: zeros, the ustar magic, and the checksum field as spaces. */
+const TEMPLATE = Buffer.alloc(BLOCK);
+TEMPLATE.write('ustar\x0000', 257, 8, 'latin1');
+TEMPLATE.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+let TEMPLATE_SUM = 0;
+for (const c of TEMPLATE) TEMPLATE_SUM += c;
+
+/**
+ * One ustar block written at b[o..o+512) (in place: no Buffer per header). The checksum
+ * is summed from what each field write reports, not by reading the block back.
+ */
 function writeRaw(b: Buffer, o: number, h: RawFields): void {
-  b.fill(0, o, o + BLOCK);
-  b.write(h.name, o, 100, 'utf8');
-  octal(b, o + 100, 8, h.mode & 0o7777);
-  octal(b, o + 108, 8, h.uid);
-  octal(b, o + 116, 8, h.gid);
-  octal(b, o + 124, 12, h.size);
-  octal(b, o + 136, 12, h.mtime);
-  b.fill(0x20, o + 148, o + 156); // checksum is computed with its own field as spaces
-  b.write(h.type, o + 156, 1, 'latin1');
-  if (h.linkname) b.write(h.linkname, o + 157, 100, 'utf8');
-  b.write('ustar\x0000', o + 257, 8, 'latin1');
+  TEMPLATE.copy(b, o);
+  let sum = TEMPLATE_SUM;
+  sum += text(b, o, h.name, 100);
+  sum += octal(b, o + 100, 8, h.mode & 0o7777);
+  sum += octal(b, o + 108, 8, h.uid);
+  sum += octal(b, o + 116, 8, h.gid);
+  sum += octal(b, o + 124, 12, h.size);
+  sum += octal(b, o + 136, 12, h.mtime);
+  b[o + 156] = h.type.charCodeAt(0);
+  sum += b[o + 156];
+  if (h.linkname) sum += text(b, o + 157, h.linkname, 100);
   // uname/gname stay empty: owners are numeric only.
-  octal(b, o + 329, 8, h.devmajor);
-  octal(b, o + 337, 8, h.devminor);
-  if (h.prefix) b.write(h.prefix, o + 345, 155, 'utf8');
-  let sum = 0;
-  for (let i = o; i < o + BLOCK; i++) sum += b[i]; // (an indexed loop: the iterator was a hot spot)
+  sum += octal(b, o + 329, 8, h.devmajor);
+  sum += octal(b, o + 337, 8, h.devminor);
+  if (h.prefix) sum += text(b, o + 345, h.prefix, 155);
   octal(b, o + 148, 7, sum);
   b[o + 155] = 0x20; // GNU tar's checksum field: six digits, NUL, space
 }
