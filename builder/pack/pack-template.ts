@@ -151,6 +151,8 @@ export async function packTemplate(rootDir: string, opts: PackOptions, ctx: { lo
   try {
     const plan = await planTar(root, { sourceDateEpoch: opts.sourceDateEpoch, hardLinks: opts.hardLinks, log: ctx.log, signal: ctx.signal }, stats);
     plannedSize = plan.size;
+    const stale = () => new PackError('E_PACK_STALE', `${root}: the tree is not the one recorded (tar stream ${tarSize || plannedSize} bytes, expected ${opts.expectTar?.size})`);
+    if (opts.expectTar && plan.size !== opts.expectTar.size) throw stale();
     for (const f of formats) sinks.push(await openSink(f, name, outputDir, opts, plan.size, ctx.signal));
     const pool = new ChunkPool(CHUNK);
     const inFlight = new InFlight(pool, sinks);
@@ -160,6 +162,7 @@ export async function packTemplate(rootDir: string, opts: PackOptions, ctx: { lo
       await writeAll(sinks, chunk, inFlight);
     }
     if (tarSize !== plannedSize) throw new PackError('E_PACK_CHANGED', `${root}: tar stream is ${tarSize} bytes, planned ${plannedSize}`);
+    if (opts.expectTar && tarHash.copy().digest('hex') !== opts.expectTar.sha256) throw stale();
     for (const s of sinks) s.pipe.end();
     await Promise.all(sinks.map((s) => s.done));
     ctx.signal?.throwIfAborted();

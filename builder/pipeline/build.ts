@@ -2,8 +2,10 @@
 // data passed between the stages. A build is identified by the hash of everything that
 // decides its bytes (lock, recipe options that change the tree, formats, builder version);
 // when the published manifest already carries that id and its artifacts exist, the build
-// is skipped and says so (--force rebuilds). A changed lock rebuilds, and every unchanged
-// package comes out of the store without being unpacked again.
+// is skipped and says so (--force rebuilds). When only the artifacts are missing (another
+// output dir, another format) but the installed root of the same tree inputs is kept, that
+// root is packed again (kept-root.ts). A changed lock rebuilds, and every unchanged package
+// comes out of the store without being unpacked again.
 import { createHash, randomBytes } from 'node:crypto';
 import { access, readdir, readFile, rename } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
@@ -18,8 +20,9 @@ import { canonicalLockfile, lockDigest, readLockfile, writeLockfile } from '../l
 import type { Lockfile } from '../model/lockfile.js';
 import type { Recipe } from '../model/recipe.js';
 import { artifactFileName, packTemplate, templateCacheName } from '../pack/index.js';
-import type { PackFormat, PackResult } from '../pack/types.js';
+import type { PackFormat, PackOptions, PackResult } from '../pack/types.js';
 import { fetchLock, type FetchResult } from './fetch.js';
+import { findKeptRoot, forgetKeptRoot, recordKeptRoot, treeIdOf, type KeptRoot } from './kept-root.js';
 import { resolveRecipe } from './resolve.js';
 import { toolVersion } from '../version.js';
 
@@ -46,6 +49,8 @@ export interface BuildResult {
   fetch?: FetchResult['stats'];
   assemble?: { root: string; stats: AssembleOutput['stats']; skipped: string[]; failedScriptlets: { nevra: string; kind: string; exitCode: number }[] };
   pack?: { tar: PackResult['tar']; tree: PackResult['tree'] };
+  /** Set when the kept installed root of the same tree inputs was packed again (no install). */
+  reusedRoot?: string;
   ms: number;
 }
 
@@ -155,9 +160,26 @@ async function pruneCheckouts(checkoutsDir: string, storeDir: string, name: stri
     const path = join(checkoutsDir, entry);
     if (path === keep || !entry.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(entry.slice(name.length + 1))) continue;
     await unregisterRoot(rootsDir, rootIdFor(path));
+    await forgetKeptRoot(path);
     old.push(path);
   }
   return moveToTrash(checkoutsDir, old);
+}
+
+/**
+ * Pack a kept root again; undefined when it is not what was recorded (changed, or removed
+ * meanwhile by a concurrent build): nothing was published then, and the caller installs.
+ */
+async function repackKept(kept: KeptRoot, o: Omit<PackOptions, 'sourceDateEpoch' | 'hardLinks' | 'expectTar'>, ctx: Ctx): Promise<PackResult | undefined> {
+  try {
+    return await packTemplate(kept.root, { ...o, sourceDateEpoch: kept.sourceDateEpoch, hardLinks: kept.hardLinks, expectTar: kept.tar }, { log: ctx.log, signal: ctx.signal });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'E_PACK_STALE' && code !== 'E_PACK_CHANGED' && code !== 'E_PACK_ROOT' && code !== 'ENOENT') throw e;
+    ctx.log.info(`kept root ${kept.root} not used: ${(e as Error).message}; installing afresh`);
+    await forgetKeptRoot(kept.root);
+    return undefined;
+  }
 }
 
 export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions = {}): Promise<BuildResult> {
@@ -199,12 +221,34 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     }
   }
 
-  // 3. Fetch (verified, content-addressed package cache).
+  const manifest = {
+    buildId,
+    recipe: { name: recipe.name, file: recipe.file, variant: recipe.variant ?? null },
+    lock: { digest, packages: lock.packages.map((p) => ({ nevra: `${p.name}-${p.epoch ? p.epoch + ':' : ''}${p.version}-${p.release}.${p.arch}`, checksum: p.checksum })) },
+  };
+  const packOpts = { name, formats, outputDir, levels: recipe.output.levels, manifest };
+
+  // 3. The installed root of these tree inputs is kept from an earlier build (other formats,
+  // another output dir): pack it again, if it still gives the very tar stream it gave then.
+  const treeId = treeIdOf(lock, recipe, sde ?? 0, version);
+  if (!opts.force) {
+    const kept = await findKeptRoot(layout.checkouts, name, treeId);
+    const packed = kept && (await repackKept(kept, packOpts, ctx));
+    if (kept && packed) {
+      await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
+      ctx.log.info(`${name}: packed the kept installed root ${kept.root} again (same lock and tree inputs; --force reinstalls)`);
+      const artifacts = packed.artifacts.map((a) => ({ format: a.format, path: a.path, sha256: a.sha256, size: a.size }));
+      return { name, buildId, upToDate: false, lock: lockInfo, outputDir, artifacts, pack: { tar: packed.tar, tree: packed.tree }, reusedRoot: kept.root, ms: Date.now() - t0 };
+    }
+  }
+
+  // 4. Fetch (verified, content-addressed package cache).
   const fetched = await fetchLock(lock, recipe.repos, ctx, { offline: opts.offline });
 
-  // 4. Assemble into a fresh root (the previous checkout of this id, or a leftover of an
+  // 5. Assemble into a fresh root (the previous checkout of this id, or a leftover of an
   // interrupted build, is moved aside now and deleted once the cache is published).
   const root = join(layout.checkouts, `${name}-${buildId.slice(0, 16)}`);
+  await forgetKeptRoot(root);
   const trash = await moveToTrash(layout.checkouts, [root]);
   let asm: AssembleOutput;
   let packed: Awaited<ReturnType<typeof packTemplate>>;
@@ -215,27 +259,13 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     );
     if (asm.skipped.length && ctx.settings.strict) throw new BuilderError('E_SCRIPTLET', `${asm.skipped.length} package(s) not installed (their %pre failed): ${asm.skipped.join(', ')}`);
 
-    // 5. Pack: pre-cache hooks see the root, post-cache hooks the published cache.
+    // 6. Pack: pre-cache hooks see the root, post-cache hooks the published cache.
     await runHostHooks('pre-cache', recipe.hooks.preCache, root, ctx);
-    packed = await packTemplate(
-      root,
-      {
-        name,
-        formats,
-        outputDir,
-        levels: recipe.output.levels,
-        // Without SOURCE_DATE_EPOCH, the lock's newest build time: files made by scriptlets
-        // get clamped too, so two builds of one lock are byte-identical either way.
-        sourceDateEpoch: sde ?? asm.installTime,
-        hardLinks: asm.linkGroups,
-        manifest: {
-          buildId,
-          recipe: { name: recipe.name, file: recipe.file, variant: recipe.variant ?? null },
-          lock: { digest, packages: lock.packages.map((p) => ({ nevra: `${p.name}-${p.epoch ? p.epoch + ':' : ''}${p.version}-${p.release}.${p.arch}`, checksum: p.checksum })) },
-        },
-      },
-      { log: ctx.log, signal: ctx.signal },
-    );
+    // Without SOURCE_DATE_EPOCH, the lock's newest build time: files made by scriptlets get
+    // clamped too, so two builds of one lock are byte-identical either way.
+    const sourceDateEpoch = sde ?? asm.installTime;
+    packed = await packTemplate(root, { ...packOpts, sourceDateEpoch, hardLinks: asm.linkGroups }, { log: ctx.log, signal: ctx.signal });
+    await recordKeptRoot({ treeId, root, sourceDateEpoch, hardLinks: asm.linkGroups, tar: packed.tar });
     await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
     trash.push(...(await pruneCheckouts(layout.checkouts, layout.store, name, root)));
   } finally {
