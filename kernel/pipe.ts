@@ -13,6 +13,8 @@ export interface PipeOptions {
   signal?: AbortSignal;
   /** Cap on captured stderr (default 64 KiB; only its tail goes into errors). */
   maxStderr?: number;
+  /** Exit codes that count as success (default [0]). */
+  okCodes?: readonly number[];
 }
 
 export function spawnPipe(argv: readonly string[], opts: PipeOptions = {}): Duplex {
@@ -56,7 +58,7 @@ export function spawnPipe(argv: readonly string[], opts: PipeOptions = {}): Dupl
   const settle = () => {
     if (!stdoutEnded || exit === undefined || duplex.destroyed) return;
     if (spawnError) return void duplex.destroy(spawnError);
-    if (exit.code === 0) duplex.push(null);
+    if (exit.code !== null && (opts.okCodes ?? [0]).includes(exit.code)) duplex.push(null);
     else duplex.destroy(new HostCommandError(argv, exit.code, exit.signal, stderr));
   };
 

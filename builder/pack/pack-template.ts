@@ -15,7 +15,8 @@ import { toolVersion } from '../version.js';
 import { compressorArgv } from './compress.js';
 import { PackError } from './errors.js';
 import { cleanStaleTemps, publishPath, updateSums } from './publish.js';
-import { emptyStats, planTar, tarChunks } from './tar-tree.js';
+import { ChunkPool } from './chunk-pool.js';
+import { CHUNK, emptyStats, planTar, tarChunks } from './tar-tree.js';
 import { PACK_FORMATS, type PackArtifact, type PackFormat, type PackOptions, type PackResult, type TemplateNameParts } from './types.js';
 
 export const MANIFEST_VERSION = 1;
@@ -41,6 +42,8 @@ interface Sink {
   done: Promise<void>;
   hash?: ReturnType<typeof createHash>;
   size: number;
+  /** Chunks of the tar stream this sink's pipe has taken (write callbacks fired). */
+  taken: number;
   argv: string[];
 }
 
@@ -53,14 +56,14 @@ async function openSink(format: PackFormat, name: string, outputDir: string, opt
     const pipe = spawnPipe(argv, { signal });
     const done = pipeline(pipe, new Writable({ write: (_c, _e, cb) => cb() }));
     done.catch(() => undefined); // awaited later; see below
-    return { format, tmp, final, pipe, done, size: 0, argv };
+    return { format, tmp, final, pipe, done, size: 0, taken: 0, argv };
   }
   const argv = await compressorArgv(format, opts.levels?.[format], tarSize);
   const fh = await open(tmp, 'wx', 0o644);
   // No await between spawning and attaching the pipeline: an abort already signalled
   // destroys the stream at once, and its error needs a listener.
   const pipe = spawnPipe(argv, { signal });
-  const sink: Sink = { format, tmp, final, pipe, done: Promise.resolve(), hash: createHash('sha256'), size: 0, argv };
+  const sink: Sink = { format, tmp, final, pipe, done: Promise.resolve(), hash: createHash('sha256'), size: 0, taken: 0, argv };
   const out = new Writable({
     write(chunk: Buffer, _e, cb) {
       sink.hash!.update(chunk);
@@ -84,8 +87,46 @@ async function openSink(format: PackFormat, name: string, outputDir: string, opt
  */
 const BACKLOG = 8 << 20;
 
-async function writeAll(sinks: Sink[], chunk: Buffer): Promise<void> {
-  for (const s of sinks) s.pipe.write(chunk);
+/**
+ * A chunk's buffer goes back to the pool once every sink's pipe has taken the chunk after
+ * the next one. kernel/pipe.ts calls back when the child's stdin accepted a chunk, and
+ * stdin may still hold (and write from) the tail of it; but a later full chunk is accepted
+ * only after that tail went out (stdin writes in order, and a chunk is far above its
+ * high-water mark, so accepting one means draining first). One more chunk of lag is margin.
+ */
+const RELEASE_LAG = 2;
+
+class InFlight {
+  private readonly chunks: Buffer[] = [];
+  private first = 0;
+  constructor(
+    private readonly pool: ChunkPool,
+    private readonly sinks: Sink[],
+  ) {}
+
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  /** Release every chunk all sinks are done with. */
+  settle(): void {
+    let taken = Infinity;
+    for (const s of this.sinks) taken = Math.min(taken, s.taken);
+    while (this.chunks.length && this.first + RELEASE_LAG < taken) {
+      this.pool.release(this.chunks.shift() as Buffer);
+      this.first++;
+    }
+  }
+}
+
+async function writeAll(sinks: Sink[], chunk: Buffer, inFlight: InFlight): Promise<void> {
+  inFlight.add(chunk);
+  for (const s of sinks)
+    s.pipe.write(chunk, (err) => {
+      if (err) return; // the sink's pipeline fails with it; its chunks are never released
+      s.taken++;
+      inFlight.settle();
+    });
   const full = sinks.filter((s) => s.pipe.writableLength >= BACKLOG);
   await Promise.all(full.map((s) => Promise.race([once(s.pipe, 'drain'), s.done])));
 }
@@ -110,13 +151,18 @@ export async function packTemplate(rootDir: string, opts: PackOptions, ctx: { lo
   try {
     const plan = await planTar(root, { sourceDateEpoch: opts.sourceDateEpoch, hardLinks: opts.hardLinks, log: ctx.log, signal: ctx.signal }, stats);
     plannedSize = plan.size;
+    const stale = () => new PackError('E_PACK_STALE', `${root}: the tree is not the one recorded (tar stream ${tarSize || plannedSize} bytes, expected ${opts.expectTar?.size})`);
+    if (opts.expectTar && plan.size !== opts.expectTar.size) throw stale();
     for (const f of formats) sinks.push(await openSink(f, name, outputDir, opts, plan.size, ctx.signal));
-    for await (const chunk of tarChunks(plan, ctx.signal)) {
+    const pool = new ChunkPool(CHUNK);
+    const inFlight = new InFlight(pool, sinks);
+    for await (const chunk of tarChunks(plan, ctx.signal, pool)) {
       tarHash.update(chunk);
       tarSize += chunk.length;
-      await writeAll(sinks, chunk);
+      await writeAll(sinks, chunk, inFlight);
     }
     if (tarSize !== plannedSize) throw new PackError('E_PACK_CHANGED', `${root}: tar stream is ${tarSize} bytes, planned ${plannedSize}`);
+    if (opts.expectTar && tarHash.copy().digest('hex') !== opts.expectTar.sha256) throw stale();
     for (const s of sinks) s.pipe.end();
     await Promise.all(sinks.map((s) => s.done));
     ctx.signal?.throwIfAborted();

@@ -30,14 +30,41 @@ export const BLOCK = 512;
 const MAX_OCTAL_7 = 0o7777777;
 const MAX_OCTAL_11 = 0o77777777777;
 
-function octal(buf: Buffer, off: number, width: number, value: number): void {
-  // width includes the terminating NUL, as GNU tar writes numeric fields. Digit by digit
-  // (division, not shifts: 11 octal digits exceed 32 bits): 30k headers per template.
+/** Writes `value` as width-1 octal digits and a NUL (as GNU tar writes numeric fields); returns the bytes' sum. */
+function octal(buf: Buffer, off: number, width: number, value: number): number {
+  // Digit by digit (division, not shifts: 11 octal digits exceed 32 bits): 30k headers per template.
   buf[off + width - 1] = 0;
+  let sum = 0;
   for (let i = off + width - 2; i >= off; i--) {
-    buf[i] = 0x30 + (value % 8);
+    const d = 0x30 + (value % 8);
+    buf[i] = d;
+    sum += d;
     value = Math.floor(value / 8);
   }
+  return sum;
+}
+
+/**
+ * Writes `s` (UTF-8, at most `max` bytes) into a zeroed field; returns the bytes' sum. Plain
+ * ASCII (nearly every name) is copied by a loop: Buffer#write's native call cost more than
+ * the rest of a header.
+ */
+function text(buf: Buffer, off: number, s: string, max: number): number {
+  let sum = 0;
+  if (s.length <= max) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      buf[off + i] = c;
+      sum += c;
+    }
+    if (i === s.length) return sum;
+  }
+  const n = buf.write(s, off, max, 'utf8');
+  sum = 0;
+  for (let i = off; i < off + n; i++) sum += buf[i];
+  return sum;
 }
 
 /** One PAX record: "<len> <key>=<value>\n", len counting itself. */
@@ -77,25 +104,38 @@ interface RawFields {
   devminor: number;
 }
 
-/** One ustar block written at b[o..o+512) (in place: no Buffer per header). */
+/** What every header starts as: zeros, the ustar magic, and the checksum field as spaces. */
+const TEMPLATE = Buffer.alloc(BLOCK);
+TEMPLATE.write('ustar\x0000', 257, 8, 'latin1');
+TEMPLATE.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
+let TEMPLATE_SUM = 0;
+for (const c of TEMPLATE) TEMPLATE_SUM += c;
+
+/**
+ * One ustar block written at b[o..o+512) (in place: no Buffer per header). The checksum
+ * is summed from what each field write reports, not by reading the block back.
+ */
 function writeRaw(b: Buffer, o: number, h: RawFields): void {
-  b.fill(0, o, o + BLOCK);
-  b.write(h.name, o, 100, 'utf8');
-  octal(b, o + 100, 8, h.mode & 0o7777);
-  octal(b, o + 108, 8, h.uid);
-  octal(b, o + 116, 8, h.gid);
-  octal(b, o + 124, 12, h.size);
-  octal(b, o + 136, 12, h.mtime);
-  b.fill(0x20, o + 148, o + 156); // checksum is computed with its own field as spaces
-  b.write(h.type, o + 156, 1, 'latin1');
-  if (h.linkname) b.write(h.linkname, o + 157, 100, 'utf8');
-  b.write('ustar\x0000', o + 257, 8, 'latin1');
+  writeUstar(b, o, h.name, h.prefix, h.type, h.mode, h.uid, h.gid, h.size, h.mtime, h.linkname, h.devmajor, h.devminor);
+}
+
+/** writeRaw with the fields as arguments (the hot path builds no object per header). */
+function writeUstar(b: Buffer, o: number, name: string, prefix: string, type: string, mode: number, uid: number, gid: number, size: number, mtime: number, linkname: string, devmajor: number, devminor: number): void {
+  TEMPLATE.copy(b, o);
+  let sum = TEMPLATE_SUM;
+  sum += text(b, o, name, 100);
+  sum += octal(b, o + 100, 8, mode & 0o7777);
+  sum += octal(b, o + 108, 8, uid);
+  sum += octal(b, o + 116, 8, gid);
+  sum += octal(b, o + 124, 12, size);
+  sum += octal(b, o + 136, 12, mtime);
+  b[o + 156] = type.charCodeAt(0);
+  sum += b[o + 156];
+  if (linkname) sum += text(b, o + 157, linkname, 100);
   // uname/gname stay empty: owners are numeric only.
-  octal(b, o + 329, 8, h.devmajor);
-  octal(b, o + 337, 8, h.devminor);
-  if (h.prefix) b.write(h.prefix, o + 345, 155, 'utf8');
-  let sum = 0;
-  for (let i = o; i < o + BLOCK; i++) sum += b[i]; // (an indexed loop: the iterator was a hot spot)
+  sum += octal(b, o + 329, 8, devmajor);
+  sum += octal(b, o + 337, 8, devminor);
+  if (prefix) sum += text(b, o + 345, prefix, 155);
   octal(b, o + 148, 7, sum);
   b[o + 155] = 0x20; // GNU tar's checksum field: six digits, NUL, space
 }
@@ -120,6 +160,21 @@ interface Layout {
   linkname: string;
   /** PAX records, empty when the ustar header holds everything. */
   records: Buffer[];
+}
+
+/**
+ * The archive path when the entry fits one plain ustar block with the path in the name
+ * field: printable ASCII of at most 100 bytes, a link target likewise, ids, size and mtime
+ * within their octal fields, no xattrs. Nearly every entry of a template; the answer is the
+ * one layoutHeader would give, without building a layout. Otherwise undefined.
+ */
+function plainPath(h: TarHeader): string | undefined {
+  if (h.xattrs) for (const _ in h.xattrs) return undefined;
+  if (h.uid > MAX_OCTAL_7 || h.gid > MAX_OCTAL_7 || h.size > MAX_OCTAL_11 || h.mtime > MAX_OCTAL_11 || h.mtime < 0) return undefined;
+  const link = h.linkpath;
+  if (link !== undefined && (link.length > 100 || !ascii(link))) return undefined;
+  const path = h.type === 'dir' && !h.path.endsWith('/') ? h.path + '/' : h.path;
+  return path.length <= 100 && ascii(path) ? path : undefined;
 }
 
 /** Where each value goes: into the ustar fields, or (too long, non-ASCII, too big) into PAX records. */
@@ -153,6 +208,7 @@ function paxLength(records: Buffer[]): number {
 
 /** Bytes encodeHeader(h) will produce, without building the blocks. */
 export function headerSize(h: TarHeader): number {
+  if (plainPath(h) !== undefined) return BLOCK;
   const { records } = layoutHeader(h);
   if (!records.length) return BLOCK;
   const n = paxLength(records);
@@ -195,6 +251,11 @@ export function encodeHeader(h: TarHeader): Buffer {
  * one block at b[off..off+512) and return true; otherwise write nothing and return false.
  */
 export function encodeHeaderInto(h: TarHeader, b: Buffer, off: number): boolean {
+  const path = plainPath(h);
+  if (path !== undefined) {
+    writeUstar(b, off, path, '', TYPEFLAG[h.type], h.mode, h.uid, h.gid, h.type === 'file' ? h.size : 0, h.mtime, h.linkpath ?? '', h.devmajor ?? 0, h.devminor ?? 0);
+    return true;
+  }
   const l = layoutHeader(h);
   if (l.records.length) return false;
   writeRaw(b, off, mainFields(h, l));

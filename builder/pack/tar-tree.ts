@@ -10,8 +10,11 @@
 // every CHUNK bytes, so compressors and other work keep running.
 import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
-import { readXattrsTree } from '../../kernel/xattr.js';
+import { isAbsolute } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
+import { openXattrReader, type XattrReader, type Xattrs } from '../../kernel/xattr.js';
 import type { Logger } from '../context.js';
+import type { ChunkPool } from './chunk-pool.js';
 import { PackError } from './errors.js';
 import { BLOCK, encodeHeader, encodeHeaderInto, END_OF_ARCHIVE, headerSize, type TarHeader } from './tar-header.js';
 
@@ -48,7 +51,7 @@ export interface TreeStats {
 }
 
 /** Bytes are handed out in buffers of this size: fewer, larger writes to compressors. */
-const CHUNK = 512 * 1024;
+export const CHUNK = 512 * 1024;
 
 function byteCompare(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -100,9 +103,16 @@ const S_IFIFO = 0o010000;
 
 const TYPE_OF: Record<number, TarHeader['type']> = { [S_IFREG]: 'file', [S_IFDIR]: 'dir', [S_IFLNK]: 'symlink', [S_IFCHR]: 'chardev', [S_IFBLK]: 'blockdev', [S_IFIFO]: 'fifo' };
 
-/** The tree in archive order with each entry's lstat, without reading any content. */
-function walkTree(root: string, signal?: AbortSignal): Entry[] {
+/** Directories walked between turns of the event loop. */
+const YIELD_EVERY = 256;
+
+/**
+ * The tree in archive order with each entry's lstat, without reading any content. Every
+ * path that can carry xattrs of its own in the archive (not symlinks) goes to `xattrs`.
+ */
+async function walkTree(root: string, xattrs: XattrReader | undefined, signal?: AbortSignal): Promise<Entry[]> {
   const entries: Entry[] = [];
+  let sinceYield = 0;
   // Explicit stack instead of recursion: deep trees must not grow the JS stack.
   const stack: string[] = ['.'];
   while (stack.length) {
@@ -112,9 +122,16 @@ function walkTree(root: string, signal?: AbortSignal): Entry[] {
     const fmt = st.mode & S_IFMT;
     const inode = st.nlink > 1 && fmt === S_IFREG ? `${st.dev}:${st.ino}` : undefined;
     const linkpath = fmt === S_IFLNK ? readlinkSync(abs) : undefined;
+    if (fmt !== S_IFLNK) xattrs?.add(abs);
     entries.push({ arc, mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, inode, rdev: st.rdev, linkpath });
     if (fmt !== S_IFDIR) continue;
     signal?.throwIfAborted();
+    // The paths handed to getfattr only reach its pipe when the event loop runs: a walk
+    // that never yields left it idle until the end and then waited for it.
+    if (xattrs && ++sinceYield === YIELD_EVERY) {
+      sinceYield = 0;
+      await setImmediate();
+    }
     const names = sortNames(readdirSync(abs));
     for (let i = names.length - 1; i >= 0; i--) stack.push(`${arc}/${names[i]}`);
   }
@@ -131,16 +148,23 @@ export interface TarPlan {
 }
 
 /**
- * Walk the tree (readdir + lstat) while getfattr walks it for xattrs in its own process, on
- * the other core; then decide each entry's type and hard links, count, and size the archive.
+ * Walk the tree (readdir + lstat), handing each path to getfattr as it goes (it looks them
+ * up on the other core: one walk, not two); then decide each entry's type and hard links,
+ * count, and size the archive.
  */
 export async function planTar(root: string, opts: TarTreeOptions = {}, stats: TreeStats = emptyStats()): Promise<TarPlan> {
   const sde = opts.sourceDateEpoch;
-  const xattrsRead = opts.xattrs === false ? Promise.resolve(new Map<string, Record<string, string>>()) : readXattrsTree(root, opts.signal);
-  // Not awaited until the walk is done; meanwhile a failure must not count as unhandled.
-  xattrsRead.catch(() => undefined);
-  const entries = walkTree(root, opts.signal);
-  const xattrs = await xattrsRead;
+  if (!isAbsolute(root)) throw new TypeError(`planTar: root must be an absolute path: ${root}`);
+  const reader = opts.xattrs === false ? undefined : openXattrReader(opts.signal);
+  let entries: Entry[];
+  try {
+    entries = await walkTree(root, reader, opts.signal);
+  } catch (err) {
+    // Stop getfattr too; its result no longer matters.
+    await reader?.done().catch(() => undefined);
+    throw err;
+  }
+  const xattrs = reader ? await reader.done() : new Map<string, Xattrs>();
 
   const inodes = new Map<string, string>();
   const groupOf = new Map<string, number>();
@@ -211,15 +235,18 @@ export async function planTar(root: string, opts: TarTreeOptions = {}, stats: Tr
  * The planned archive as chunks: headers, and file contents read straight into the output
  * buffer (no per-file Buffers, no concatenation). Exactly plan.size bytes, or an error.
  */
-export async function* tarChunks(plan: TarPlan, signal?: AbortSignal): AsyncGenerator<Buffer> {
+export async function* tarChunks(plan: TarPlan, signal?: AbortSignal, pool?: ChunkPool): AsyncGenerator<Buffer> {
   const { root } = plan;
-  // The output buffer; a full one is handed out and never touched again (the consumer
-  // may still be writing it to a pipe), so each round starts a fresh one.
-  let out = Buffer.allocUnsafe(CHUNK);
+  if (pool && pool.size !== CHUNK) throw new TypeError(`tarChunks: pool buffers must be ${CHUNK} bytes`);
+  // The output buffer; a full one is handed out and never touched again by us (the
+  // consumer may still be writing it to a pipe): each round starts a fresh one, or, with
+  // a pool, one the consumer has released.
+  const fresh = (): Buffer => (pool ? pool.acquire() : Buffer.allocUnsafe(CHUNK));
+  let out = fresh();
   let len = 0;
   const take = (): Buffer => {
     const full = out.subarray(0, len);
-    out = Buffer.allocUnsafe(CHUNK);
+    out = fresh();
     len = 0;
     return full;
   };
@@ -261,7 +288,11 @@ export async function* tarChunks(plan: TarPlan, signal?: AbortSignal): AsyncGene
     for (const b of put(ZEROS.subarray(0, (BLOCK - (e.size % BLOCK)) % BLOCK))) yield b;
   }
   for (const b of put(END_OF_ARCHIVE)) yield b;
-  if (len) yield take();
+  if (len) {
+    const last = out.subarray(0, len);
+    len = 0;
+    yield last;
+  }
 }
 
 /** planTar then tarChunks: a directory tree as one deterministic tar stream. */

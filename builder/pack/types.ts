@@ -17,6 +17,11 @@ export interface PackOptions {
   hardLinks?: 'inode' | ReadonlyArray<readonly string[]>;
   /** Keep the previous cache as `<name>-old.*` (default true). */
   keepOld?: boolean;
+  /**
+   * Publish only if the uncompressed tar stream is exactly this (re-packing a kept root):
+   * otherwise PackError E_PACK_STALE and nothing is published.
+   */
+  expectTar?: { sha256: string; size: number };
   /** vzbuild's version for the manifest (default: read from package.json). */
   toolVersion?: string;
 }

@@ -2,12 +2,15 @@
 // data passed between the stages. A build is identified by the hash of everything that
 // decides its bytes (lock, recipe options that change the tree, formats, builder version);
 // when the published manifest already carries that id and its artifacts exist, the build
-// is skipped and says so (--force rebuilds). A changed lock rebuilds, and every unchanged
-// package comes out of the store without being unpacked again.
+// is skipped and says so (--force rebuilds). When only the artifacts are missing (another
+// output dir, another format) but the installed root of the same tree inputs is kept, that
+// root is packed again (kept-root.ts). A changed lock rebuilds, and every unchanged package
+// comes out of the store without being unpacked again.
 import { createHash, randomBytes } from 'node:crypto';
 import { access, readdir, readFile, rename } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { cacheLayout, rootIdFor, storePaths, unregisterRoot } from '../../cache/index.js';
+import { spawnDetached } from '../../kernel/detach.js';
 import { exec } from '../../kernel/exec.js';
 import { assembleRoot } from '../assemble/index.js';
 import type { AssembleOutput } from '../assemble/types.js';
@@ -17,8 +20,9 @@ import { canonicalLockfile, lockDigest, readLockfile, writeLockfile } from '../l
 import type { Lockfile } from '../model/lockfile.js';
 import type { Recipe } from '../model/recipe.js';
 import { artifactFileName, packTemplate, templateCacheName } from '../pack/index.js';
-import type { PackFormat, PackResult } from '../pack/types.js';
+import type { PackFormat, PackOptions, PackResult } from '../pack/types.js';
 import { fetchLock, type FetchResult } from './fetch.js';
+import { findKeptRoot, forgetKeptRoot, recordKeptRoot, treeIdOf, type KeptRoot } from './kept-root.js';
 import { resolveRecipe } from './resolve.js';
 import { toolVersion } from '../version.js';
 
@@ -45,6 +49,8 @@ export interface BuildResult {
   fetch?: FetchResult['stats'];
   assemble?: { root: string; stats: AssembleOutput['stats']; skipped: string[]; failedScriptlets: { nevra: string; kind: string; exitCode: number }[] };
   pack?: { tar: PackResult['tar']; tree: PackResult['tree'] };
+  /** Set when the kept installed root of the same tree inputs was packed again (no install). */
+  reusedRoot?: string;
   ms: number;
 }
 
@@ -91,13 +97,13 @@ async function runHostHooks(kind: string, hooks: readonly string[], arg: string,
 const TRASH = '.trash-';
 
 /**
- * Take directories out of the way at once (renamed to a trash name in the checkouts
- * directory) and delete them off the critical path: one `rm -rf` process, on the other
- * core, while the build goes on; the build awaits `done` before returning (wrapped: an
- * async function returning a bare promise would wait for it). Trash that a killed
- * build left behind (its pid no longer running) goes along.
+ * Take directories out of the way at once: renamed to a trash name in the checkouts
+ * directory, deleted later by purgeTrash. Nothing is deleted here: a big rm -rf running
+ * while the build makes its own tree competes for the 2 cores and, on ext4 without a
+ * journal, makes every new inode allocation skip the inodes it just freed (they stay
+ * unusable for 30 s), which tripled the checkout's mkdir cost.
  */
-async function discardDirs(checkoutsDir: string, paths: readonly string[], ctx: Ctx): Promise<{ done: Promise<void> }> {
+async function moveToTrash(checkoutsDir: string, paths: readonly string[]): Promise<string[]> {
   const trash: string[] = [];
   for (const path of paths) {
     const t = join(checkoutsDir, `${TRASH}${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -108,17 +114,29 @@ async function discardDirs(checkoutsDir: string, paths: readonly string[], ctx: 
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // nothing there: nothing to discard
     }
   }
+  return trash;
+}
+
+/**
+ * Delete trash: ours, and what other builds left behind (their pid no longer running).
+ * Deleting a 30k-entry tree costs seconds of system time (unlinks, freed inodes, discards):
+ * not the build's work, so it runs detached at low priority once the cache is published
+ * and does not hold the build up. Each directory is removed under flock(1): two builds
+ * never race one rm over the same tree, and one a dying build left half-deleted is
+ * finished by the next. A failure costs only space, and the next build retries.
+ */
+async function purgeTrash(checkoutsDir: string, ours: readonly string[], ctx: Ctx): Promise<void> {
+  const trash = [...ours];
   for (const entry of await readdir(checkoutsDir).catch(() => [] as string[])) {
     const pid = Number(/^\.trash-(\d+)-/.exec(entry)?.[1]);
     if (pid && pid !== process.pid && !isRunning(pid)) trash.push(join(checkoutsDir, entry));
   }
-  if (!trash.length) return { done: Promise.resolve() };
-  const done = exec(['rm', '-rf', '--one-file-system', '--', ...trash], { signal: ctx.signal }).then(
-    () => ctx.log.debug(`removed ${trash.join(', ')}`),
-    // Only space is lost, and the next build retries: not worth failing this one.
+  if (!trash.length) return;
+  const script = 'for d do flock -n -E 0 "$d" rm -rf --one-file-system -- "$d"; done';
+  await spawnDetached(['nice', '-n', '19', 'sh', '-c', script, 'vzbuild-purge', ...trash], { env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } }).then(
+    (pid) => ctx.log.debug(`removing ${trash.join(', ')} (pid ${pid}, in the background)`),
     (e: Error) => ctx.log.warn(`could not remove ${trash.join(', ')}: ${e.message}`),
   );
-  return { done };
 }
 
 function isRunning(pid: number): boolean {
@@ -135,16 +153,33 @@ function isRunning(pid: number): boolean {
  * its objects and the next build of the template reuses them; older checkouts of the same
  * template (other build ids) are unregistered and discarded, so they don't pile up.
  */
-async function pruneCheckouts(checkoutsDir: string, storeDir: string, name: string, keep: string, ctx: Ctx): Promise<{ done: Promise<void> }> {
+async function pruneCheckouts(checkoutsDir: string, storeDir: string, name: string, keep: string): Promise<string[]> {
   const rootsDir = storePaths(storeDir).roots;
   const old: string[] = [];
   for (const entry of await readdir(checkoutsDir).catch(() => [] as string[])) {
     const path = join(checkoutsDir, entry);
     if (path === keep || !entry.startsWith(`${name}-`) || !/^[0-9a-f]{16}$/.test(entry.slice(name.length + 1))) continue;
     await unregisterRoot(rootsDir, rootIdFor(path));
+    await forgetKeptRoot(path);
     old.push(path);
   }
-  return discardDirs(checkoutsDir, old, ctx);
+  return moveToTrash(checkoutsDir, old);
+}
+
+/**
+ * Pack a kept root again; undefined when it is not what was recorded (changed, or removed
+ * meanwhile by a concurrent build): nothing was published then, and the caller installs.
+ */
+async function repackKept(kept: KeptRoot, o: Omit<PackOptions, 'sourceDateEpoch' | 'hardLinks' | 'expectTar'>, ctx: Ctx): Promise<PackResult | undefined> {
+  try {
+    return await packTemplate(kept.root, { ...o, sourceDateEpoch: kept.sourceDateEpoch, hardLinks: kept.hardLinks, expectTar: kept.tar }, { log: ctx.log, signal: ctx.signal });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'E_PACK_STALE' && code !== 'E_PACK_CHANGED' && code !== 'E_PACK_ROOT' && code !== 'ENOENT') throw e;
+    ctx.log.info(`kept root ${kept.root} not used: ${(e as Error).message}; installing afresh`);
+    await forgetKeptRoot(kept.root);
+    return undefined;
+  }
 }
 
 export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions = {}): Promise<BuildResult> {
@@ -186,43 +221,57 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     }
   }
 
-  // 3. Fetch (verified, content-addressed package cache).
+  const manifest = {
+    buildId,
+    recipe: { name: recipe.name, file: recipe.file, variant: recipe.variant ?? null },
+    lock: { digest, packages: lock.packages.map((p) => ({ nevra: `${p.name}-${p.epoch ? p.epoch + ':' : ''}${p.version}-${p.release}.${p.arch}`, checksum: p.checksum })) },
+  };
+  const packOpts = { name, formats, outputDir, levels: recipe.output.levels, manifest };
+
+  // 3. The installed root of these tree inputs is kept from an earlier build (other formats,
+  // another output dir): pack it again, if it still gives the very tar stream it gave then.
+  const treeId = treeIdOf(lock, recipe, sde ?? 0, version);
+  if (!opts.force) {
+    const kept = await findKeptRoot(layout.checkouts, name, treeId);
+    const packed = kept && (await repackKept(kept, packOpts, ctx));
+    if (kept && packed) {
+      await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
+      ctx.log.info(`${name}: packed the kept installed root ${kept.root} again (same lock and tree inputs; --force reinstalls)`);
+      const artifacts = packed.artifacts.map((a) => ({ format: a.format, path: a.path, sha256: a.sha256, size: a.size }));
+      return { name, buildId, upToDate: false, lock: lockInfo, outputDir, artifacts, pack: { tar: packed.tar, tree: packed.tree }, reusedRoot: kept.root, ms: Date.now() - t0 };
+    }
+  }
+
+  // 4. Fetch (verified, content-addressed package cache).
   const fetched = await fetchLock(lock, recipe.repos, ctx, { offline: opts.offline });
 
-  // 4. Assemble into a fresh root (the previous checkout of this id, or a leftover of an
-  // interrupted build, is discarded in the background).
+  // 5. Assemble into a fresh root (the previous checkout of this id, or a leftover of an
+  // interrupted build, is moved aside now and deleted once the cache is published).
   const root = join(layout.checkouts, `${name}-${buildId.slice(0, 16)}`);
-  const discarding = await discardDirs(layout.checkouts, [root], ctx);
-  const asm = await assembleRoot(
-    { lock, packages: fetched.packages.map((p) => ({ nevra: p.nevra, path: p.path, sha256: p.sha256 })), recipe, root, installTime: sde },
-    ctx,
-  );
-  if (asm.skipped.length && ctx.settings.strict) throw new BuilderError('E_SCRIPTLET', `${asm.skipped.length} package(s) not installed (their %pre failed): ${asm.skipped.join(', ')}`);
+  await forgetKeptRoot(root);
+  const trash = await moveToTrash(layout.checkouts, [root]);
+  let asm: AssembleOutput;
+  let packed: Awaited<ReturnType<typeof packTemplate>>;
+  try {
+    asm = await assembleRoot(
+      { lock, packages: fetched.packages.map((p) => ({ nevra: p.nevra, path: p.path, sha256: p.sha256 })), recipe, root, installTime: sde },
+      ctx,
+    );
+    if (asm.skipped.length && ctx.settings.strict) throw new BuilderError('E_SCRIPTLET', `${asm.skipped.length} package(s) not installed (their %pre failed): ${asm.skipped.join(', ')}`);
 
-  // 5. Pack: pre-cache hooks see the root, post-cache hooks the published cache.
-  await runHostHooks('pre-cache', recipe.hooks.preCache, root, ctx);
-  const packed = await packTemplate(
-    root,
-    {
-      name,
-      formats,
-      outputDir,
-      levels: recipe.output.levels,
-      // Without SOURCE_DATE_EPOCH, the lock's newest build time: files made by scriptlets
-      // get clamped too, so two builds of one lock are byte-identical either way.
-      sourceDateEpoch: sde ?? asm.installTime,
-      hardLinks: asm.linkGroups,
-      manifest: {
-        buildId,
-        recipe: { name: recipe.name, file: recipe.file, variant: recipe.variant ?? null },
-        lock: { digest, packages: lock.packages.map((p) => ({ nevra: `${p.name}-${p.epoch ? p.epoch + ':' : ''}${p.version}-${p.release}.${p.arch}`, checksum: p.checksum })) },
-      },
-    },
-    { log: ctx.log, signal: ctx.signal },
-  );
-  await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
-  await (await pruneCheckouts(layout.checkouts, layout.store, name, root, ctx)).done;
-  await discarding.done;
+    // 6. Pack: pre-cache hooks see the root, post-cache hooks the published cache.
+    await runHostHooks('pre-cache', recipe.hooks.preCache, root, ctx);
+    // Without SOURCE_DATE_EPOCH, the lock's newest build time: files made by scriptlets get
+    // clamped too, so two builds of one lock are byte-identical either way.
+    const sourceDateEpoch = sde ?? asm.installTime;
+    packed = await packTemplate(root, { ...packOpts, sourceDateEpoch, hardLinks: asm.linkGroups }, { log: ctx.log, signal: ctx.signal });
+    await recordKeptRoot({ treeId, root, sourceDateEpoch, hardLinks: asm.linkGroups, tar: packed.tar });
+    await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
+    trash.push(...(await pruneCheckouts(layout.checkouts, layout.store, name, root)));
+  } finally {
+    // Also after a failure: trash of ours is not left for the next build to find.
+    await purgeTrash(layout.checkouts, trash, ctx);
+  }
 
   return {
     name,

@@ -58,10 +58,8 @@ export function mergeComps(mds: Pick<RepoMetadata, 'comps'>[]): CompsData | unde
 }
 
 export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r: RecipeRepo) => MetadataOpener, ctx: Ctx, opts: ResolveRecipeOptions): Promise<ResolveRecipeResult> {
-  const mds: RepoMetadata[] = [];
-  for (const r of repos) {
-    mds.push(await loadRepo({ id: r.id, open: open(r), cacheDir: ctx.settings.cacheDir, expectRepomd: undefined }, ctx));
-  }
+  // All repos at once: one's decompression and file reads overlap another's parsing.
+  const mds: RepoMetadata[] = await Promise.all(repos.map((r) => loadRepo({ id: r.id, open: open(r), cacheDir: ctx.settings.cacheDir, expectRepomd: undefined }, ctx)));
   const all = mds.flatMap((m) => m.packages);
 
   // Hidden: inactive modular packages (dnf's module filter) and per-repo excludepkgs.

@@ -7,22 +7,18 @@
 // probe and a compare, instead of decoding a fresh string, hashing it in a Map and
 // dropping it (measured: the largest single cost of building packages from primary.xml).
 
-export class Interner {
-  private readonly strings = new Map<string, string>();
-
-  str(s: string): string {
-    const hit = this.strings.get(s);
-    if (hit !== undefined) return hit;
-    this.strings.set(s, s);
-    return s;
-  }
-}
-
 /**
  * Open-addressed (hash, slot) pairs for tables keyed by bytes: a slot is an index + 1 into
  * the owner's arrays (0 = empty); the owner probes `slots`/`hashes` from `h & mask` and
  * compares its own keys. Grows to keep the load under one half.
  */
+/** FNV-1a, as the scanner hashes bytes: h = imul(h ^ byte, FNV_PRIME) from FNV_OFFSET. */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 16777619;
+
+/** ByteInterner's id of the empty string. */
+export const EMPTY = 0;
+
 export class SlotTable {
   hashes: Int32Array;
   slots: Int32Array;
@@ -54,13 +50,24 @@ export class SlotTable {
   }
 }
 
-/** Interning by bytes; ASCII strings only, compared to the bytes. */
+/**
+ * Interning by bytes, which also numbers the strings: each distinct string gets an id (its
+ * index in `strings`), so a parser can record references as ints as it goes (the parse
+ * cache's form, see packages-codec.ts) instead of looking every string up again later.
+ */
 export class ByteInterner {
   /** Slots index strings (+ 1). */
   private readonly table = new SlotTable(1 << 14);
-  private readonly strings: string[] = [];
+  readonly strings: string[] = [''];
+  /** The id of the string the last ascii() or text() call returned. */
+  lastId = -1;
   /** Values that are not plain ASCII bytes (UTF-8, entities) are interned by their text. */
-  readonly other = new Interner();
+  private readonly byText = new Map<string, number>([['', EMPTY]]);
+
+  constructor() {
+    // '' has one id however it is found (by bytes or by text): EMPTY.
+    this.table.add(FNV_OFFSET, EMPTY + 1);
+  }
 
   /**
    * The string for buf[from, to), which must be ASCII (a byte compares equal to a char
@@ -75,13 +82,35 @@ export class ByteInterner {
       if (slot === 0) break;
       if (hashes[i] !== h) continue;
       const s = this.strings[slot - 1];
-      if (s.length === len && sameBytes(buf, from, s, len)) return s;
+      if (s.length === len && sameBytes(buf, from, s, len)) {
+        this.lastId = slot - 1;
+        return s;
+      }
     }
     // latin1 of ASCII bytes is the same text as UTF-8, and the cheapest decode.
     const s = Buffer.prototype.latin1Slice.call(buf, from, to);
     this.strings.push(s);
     this.table.add(h, this.strings.length);
+    this.lastId = this.strings.length - 1;
     return s;
+  }
+
+  /** Any string, by its text (a string may then have two ids; both decode to equal text). */
+  text(s: string): string {
+    let id = this.byText.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.byText.set(s, id);
+    }
+    this.lastId = id;
+    return this.strings[id];
+  }
+
+  /** The id of any string (see text()). */
+  id(s: string): number {
+    this.text(s);
+    return this.lastId;
   }
 }
 
@@ -90,6 +119,4 @@ function sameBytes(buf: Uint8Array, from: number, s: string, len: number): boole
   return true;
 }
 
-/** FNV-1a, as the scanner hashes bytes: h = imul(h ^ byte, FNV_PRIME) from FNV_OFFSET. */
-export const FNV_OFFSET = 0x811c9dc5 | 0;
-export const FNV_PRIME = 16777619;
+

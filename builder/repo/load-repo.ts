@@ -10,8 +10,9 @@ import { FileIndex, filelistsParser, PRIMARY_FILES_RE, type JoinedLists } from '
 import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
 import { ModulesYamlError, parseModulesYaml } from './modules.js';
-import { decodeFileLists, decodeJson, decodePackages, encodeFileLists, encodeJson, encodePackages, type Unpacked } from './packages-codec.js';
+import { decodeFileLists, decodeJson, decodePackages, encodeFileLists, encodeJson, packPackageParts, packPackages, type Unpacked } from './packages-codec.js';
 import { primaryParser } from './primary.js';
+import { parsePrimaryParallel, primaryThreads } from './primary-parallel.js';
 import { loadRepomd } from './repomd.js';
 import type { Comps, LoadRepoCtx, LoadRepoOptions, MetadataOpener, ModuleIndex, RepoMetadata, RepomdRecord } from './types.js';
 import { XmlScanner, type XmlHandler } from './xml-scanner.js';
@@ -31,13 +32,38 @@ export async function parseXmlFile(spec: XmlFileSpec, handler: XmlHandler): Prom
   await readMetadata(fileOf(spec), (text) => scanner.write(text), () => scanner.end());
 }
 
-export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
-  const parser = primaryParser(spec.repo);
-  await parseXmlFile(spec, parser);
-  if (parser.declared !== undefined && parser.declared !== parser.packages.length) {
-    throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, `declares packages="${parser.declared}" but has ${parser.packages.length} <package> elements`);
+function checkDeclared(spec: XmlFileSpec, declared: number | undefined, count: number): void {
+  if (declared !== undefined && declared !== count) {
+    throw new RepoMetadataError('E_METADATA_MALFORMED', spec.repo, spec.record.location, `declares packages="${declared}" but has ${count} <package> elements`);
   }
-  return parser.packages;
+}
+
+/** primary.xml on this thread, in the parse cache's form (decodePackages makes packages of it). */
+async function parsePrimaryForm(spec: XmlFileSpec): Promise<Unpacked> {
+  const parser = primaryParser();
+  await parseXmlFile(spec, parser);
+  checkDeclared(spec, parser.declared, parser.count);
+  return parser.result();
+}
+
+export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
+  return decodePackages(await parsePrimaryForm(spec), spec.repo);
+}
+
+/**
+ * primary.xml parsed on worker threads when it is large (see primary-parallel.ts), with
+ * its cache encoding made on the way; on this thread otherwise, or when a piece fails.
+ * `threads`: worker threads (0 = none); default: by its size and the cores.
+ */
+export async function parsePrimaryEncoded(spec: XmlFileSpec, threads?: number): Promise<{ packages: RepoPackage[]; encode: (meta: unknown) => Buffer }> {
+  const n = primaryThreads(spec.record.openSize, threads);
+  const par = n ? await parsePrimaryParallel(fileOf(spec), n, spec.record.openSize) : undefined;
+  if (par) {
+    checkDeclared(spec, par.declared, par.packages.length);
+    return { packages: par.packages, encode: (meta) => packPackageParts(par.parts, meta) };
+  }
+  const form = await parsePrimaryForm(spec);
+  return { packages: decodePackages(form, spec.repo), encode: (meta) => packPackages(form, meta) };
 }
 
 /** Full file lists aligned with `packages` ("\n"-joined; null where filelists has no entry). */
@@ -55,7 +81,7 @@ export async function parseComps(spec: XmlFileSpec): Promise<Comps> {
 
 export async function parseModules(spec: XmlFileSpec): Promise<ModuleIndex> {
   const parts: Buffer[] = [];
-  await readMetadata(fileOf(spec), (t) => parts.push(t), () => undefined);
+  await readMetadata(fileOf(spec), (t) => void parts.push(t), () => undefined);
   try {
     return parseModulesYaml(Buffer.concat(parts).toString('utf8'));
   } catch (err) {
@@ -75,51 +101,64 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
   const cache = opts.cacheDir ? new MetadataCache(opts.cacheDir, ctx.log) : undefined;
 
   const writes: Promise<void>[] = [];
+  function store(kind: string, key: string, encode: (meta: unknown) => Buffer): void {
+    if (!cache) return;
+    // Written in the background (file I/O and fsync off the caller's critical path; the
+    // process stays alive until it is done, see settled()). A failed write costs speed,
+    // not correctness, and there is no caller left to throw to: warn and go on.
+    const write = cache.write(cache.pathFor(kind, key), encode({ key }));
+    writes.push(write.catch((err: unknown) => ctx.log.warn(`repo ${id}: cannot write the metadata cache: ${(err as Error).message ?? String(err)}`)));
+  }
   /** Decode from the cache, or parse and store. */
   async function cached<T>(kind: string, key: string, parse: () => Promise<T>, encode: (v: T, meta: unknown) => Buffer, decode: (u: Unpacked) => T): Promise<T> {
     const hit = await cache?.read(kind, key);
     if (hit) return decode(hit);
     const value = await parse();
-    if (cache) {
-      // Written in the background (file I/O and fsync off the caller's critical path; the
-      // process stays alive until it is done, see settled()). A failed write costs speed,
-      // not correctness, and there is no caller left to throw to: warn and go on.
-      const write = cache.write(cache.pathFor(kind, key), encode(value, { key }));
-      writes.push(write.catch((err: unknown) => ctx.log.warn(`repo ${id}: cannot write the metadata cache: ${(err as Error).message ?? String(err)}`)));
-    }
+    store(kind, key, (meta) => encode(value, meta));
     return value;
   }
 
   const primary = records.primary;
   if (!primary) throw new RepoMetadataError('E_METADATA_MISSING', id, 'repodata/repomd.xml', 'has no <data type="primary">');
-  const t0 = performance.now();
-  const packages = await cached('primary', primary.checksum, () => parsePrimary(spec(primary)), encodePackages, (u) => decodePackages(u, id));
-  ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
+  // Comps and modules load while primary parses: their decompressors (xz, zstd: child
+  // processes) and file reads then run beside primary's scan instead of after it.
+  const compsP = opts.want?.comps !== false ? loadComps() : undefined;
+  const modRec = opts.want?.modules === false ? undefined : records.modules;
+  const modulesP = modRec && cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u));
+  const [packages, comps, modules] = await Promise.all([loadPrimary(primary), compsP, modulesP]);
 
-  let comps: Comps | undefined;
-  if (opts.want?.comps !== false) {
+  async function loadPrimary(primary: RepomdRecord): Promise<RepoPackage[]> {
+    const t0 = performance.now();
+    const primaryHit = await cache?.read('primary', primary.checksum);
+    let packages: RepoPackage[];
+    if (primaryHit) packages = decodePackages(primaryHit, id);
+    else {
+      const parsed = await parsePrimaryEncoded(spec(primary), opts.threads);
+      packages = parsed.packages;
+      store('primary', primary.checksum, parsed.encode);
+    }
+    ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
+    return packages;
+  }
+
+  async function loadComps(): Promise<Comps | undefined> {
     const present = COMPS_TYPES.filter((t) => records[t]);
     // Any variant already in the cache will do (they hold the same document).
     for (const type of present) {
       const hit = await cache?.read('comps', records[type].checksum);
-      if (hit) {
-        comps = decodeJson<Comps>(hit);
-        break;
-      }
+      if (hit) return decodeJson<Comps>(hit);
     }
-    for (const [i, type] of comps ? [] : present.entries()) {
+    for (const [i, type] of present.entries()) {
       const rec = records[type];
       try {
-        comps = await cached(`comps`, rec.checksum, () => parseComps(spec(rec)), (v, m) => encodeJson('comps', v, m), (u) => decodeJson<Comps>(u));
-        break;
+        return await cached(`comps`, rec.checksum, () => parseComps(spec(rec)), (v, m) => encodeJson('comps', v, m), (u) => decodeJson<Comps>(u));
       } catch (err) {
         if (!(err instanceof RepoMetadataError && err.code === 'E_METADATA_MISSING') || i === present.length - 1) throw err;
         ctx.log.warn(`repo ${id}: ${rec.location} is listed but missing; using <data type="${present[i + 1]}">`);
       }
     }
+    return undefined;
   }
-  const modRec = opts.want?.modules === false ? undefined : records.modules;
-  const modules = modRec && (await cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u)));
 
   // File lookups: primary's subset first; filelists.xml read once, on the first miss.
   let primaryIndex: FileIndex | undefined;

@@ -67,9 +67,10 @@ function checksumError(file: MetadataFile, actualHex: string, size: number, caus
 
 /**
  * Stream a metadata file's decompressed bytes into `sink`, then call `done` (which may
- * throw a syntax error, e.g. on a truncated document). Returns the stored size.
+ * throw a syntax error, e.g. on a truncated document). Returns the stored size. A sink
+ * that returns a promise holds the stream until it settles (backpressure).
  */
-export async function readMetadata(file: MetadataFile, sink: (chunk: Buffer) => void, done: () => void): Promise<{ size: number }> {
+export async function readMetadata(file: MetadataFile, sink: (chunk: Buffer) => void | Promise<void>, done: () => void | Promise<void>): Promise<{ size: number }> {
   const raw = (await openFile(file)) as AsyncIterable<Buffer> & NodeJS.ReadableStream;
   const iter = raw[Symbol.asyncIterator]();
   const first = await iter.next();
@@ -94,15 +95,27 @@ export async function readMetadata(file: MetadataFile, sink: (chunk: Buffer) => 
       yield r.value;
     }
   }
+  // The sink's own error (an XML syntax error): pipeline() may report the AbortError of
+  // the streams it then tears down instead (seen with a multi-chunk gzip input).
+  let sinkError: unknown;
   async function consume(source: AsyncIterable<Buffer>): Promise<void> {
-    for await (const chunk of source) sink(chunk);
-    done();
+    try {
+      for await (const chunk of source) {
+        const wait = sink(chunk);
+        if (wait) await wait;
+      }
+      await done();
+    } catch (err) {
+      sinkError ??= err;
+      throw err;
+    }
   }
   const unpack = kind === 'none' ? undefined : decompressStream(kind, { signal: file.signal });
   try {
     if (unpack) await pipeline(Readable.from(stored()), unpack, consume, { signal: file.signal });
     else await pipeline(Readable.from(stored()), consume, { signal: file.signal });
-  } catch (err) {
+  } catch (thrown) {
+    const err = sinkError ?? thrown;
     if (isErrno(err, 'ABORT_ERR') || err instanceof RepoMetadataError || file.signal?.aborted) throw err;
     // Corruption shows up as a zlib or XML error before the end: blame the checksum if it is wrong.
     if (file.checksum) {

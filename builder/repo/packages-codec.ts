@@ -6,15 +6,34 @@
 //
 // Layout: "VZRC" magic, u32 format version, u32 header length, header JSON, then 8-byte
 // aligned sections named in the header: strings (UTF-8, "\0"-separated), ints (Int32),
-// floats (Float64).
+// floats (Float64), and parts: whole nested buffers of this format (a primary.xml parsed
+// in pieces on several threads is stored as the pieces' buffers, in order, not re-encoded).
 import type { Dep, RepoPackage, Sense } from '../model/package.js';
 
-export const CODEC_VERSION = 2;
+export const CODEC_VERSION = 3;
 const MAGIC = 0x4352_5a56; // "VZRC" little-endian
 const SENSES: (Sense | undefined)[] = [undefined, 'EQ', 'LT', 'LE', 'GT', 'GE'];
 const SENSE_CODE: Record<string, number> = { EQ: 1, LT: 2, LE: 3, GT: 4, GE: 5 };
 const PKG_INTS = 11 + 2 * 8; // 8 dependency kinds, in DEP_KINDS order
 const DEP_INTS = 6;
+
+/** A dependency's flags= as the codec stores them (1-5); -1: not a sense rpm knows. */
+export function senseCode(flags: string): number {
+  switch (flags) {
+    case 'EQ':
+      return 1;
+    case 'LT':
+      return 2;
+    case 'LE':
+      return 3;
+    case 'GT':
+      return 4;
+    case 'GE':
+      return 5;
+    default:
+      return -1;
+  }
+}
 
 interface Header {
   kind: string;
@@ -22,6 +41,7 @@ interface Header {
   strings: [number, number];
   ints: [number, number];
   floats: [number, number];
+  parts?: [number, number][];
 }
 
 class Table {
@@ -39,21 +59,27 @@ class Table {
   }
 }
 
-function pack(kind: string, meta: unknown, strings: string[], ints: number[] | Int32Array, floats: number[] | Float64Array): Buffer {
+function pack(kind: string, meta: unknown, strings: string[], ints: number[] | Int32Array, floats: number[] | Float64Array, parts: Buffer[] = []): Buffer {
   const str = Buffer.from(strings.join('\0'), 'utf8');
   const align = (n: number) => (n + 7) & ~7;
   const layout = (headerLen: number) => {
     const s0 = align(12 + headerLen);
     const i0 = align(s0 + str.length);
     const f0 = align(i0 + ints.length * 4);
-    return { s0, i0, f0, end: f0 + floats.length * 8 };
+    const p: [number, number][] = [];
+    let end = f0 + floats.length * 8;
+    for (const b of parts) {
+      p.push([align(end), b.length]);
+      end = align(end) + b.length;
+    }
+    return { s0, i0, f0, p, end };
   };
   // The header holds the offsets, whose digits change its length: iterate to a fixed point.
   let headerLen = 0;
   let header = '';
   for (let k = 0; k < 4; k++) {
     const l = layout(headerLen);
-    const h: Header = { kind, meta, strings: [l.s0, str.length], ints: [l.i0, ints.length], floats: [l.f0, floats.length] };
+    const h: Header = { kind, meta, strings: [l.s0, str.length], ints: [l.i0, ints.length], floats: [l.f0, floats.length], ...(parts.length ? { parts: l.p } : {}) };
     header = JSON.stringify(h);
     if (Buffer.byteLength(header) === headerLen) break;
     headerLen = Buffer.byteLength(header);
@@ -67,6 +93,7 @@ function pack(kind: string, meta: unknown, strings: string[], ints: number[] | I
   str.copy(out, l.s0);
   new Int32Array(out.buffer, out.byteOffset + l.i0, ints.length).set(ints);
   new Float64Array(out.buffer, out.byteOffset + l.f0, floats.length).set(floats);
+  parts.forEach((b, i) => b.copy(out, l.p[i][0]));
   return out;
 }
 
@@ -76,6 +103,8 @@ export interface Unpacked {
   strings: string[];
   ints: Int32Array;
   floats: Float64Array;
+  /** Nested buffers, unpacked (see packPackageParts). */
+  parts: Unpacked[];
 }
 
 /** Throws on anything but a well-formed buffer of this codec version. */
@@ -86,7 +115,8 @@ export function unpack(buf: Buffer): Unpacked {
   const [s0, sLen] = h.strings;
   const [i0, iLen] = h.ints;
   const [f0, fLen] = h.floats;
-  if (f0 + fLen * 8 > buf.length || i0 % 4 || f0 % 8) throw new Error('cache file is truncated');
+  const parts = h.parts ?? [];
+  if (f0 + fLen * 8 > buf.length || i0 % 4 || f0 % 8 || parts.some(([at, len]) => at % 8 || at + len > buf.length)) throw new Error('cache file is truncated');
   // Copy to an aligned buffer if the Buffer is a slice of a pool at an odd offset.
   const base = buf.byteOffset % 8 ? Buffer.from(buf) : buf;
   return {
@@ -95,13 +125,17 @@ export function unpack(buf: Buffer): Unpacked {
     strings: base.toString('utf8', s0, s0 + sLen).split('\0'),
     ints: new Int32Array(base.buffer, base.byteOffset + i0, iLen),
     floats: new Float64Array(base.buffer, base.byteOffset + f0, fLen),
+    parts: parts.map(([at, len]) => unpack(base.subarray(at, at + len))),
   };
 }
 
 /** A growable Int32Array (pushing onto JS arrays of ~1M numbers was most of encode's time). */
-class IntBuf {
-  a = new Int32Array(1 << 16);
+export class IntBuf {
+  a: Int32Array;
   n = 0;
+  constructor(size = 1 << 16) {
+    this.a = new Int32Array(size);
+  }
   push(v: number): void {
     if (this.n === this.a.length) {
       const b = new Int32Array(this.a.length * 2);
@@ -170,7 +204,24 @@ export function encodePackages(packages: RepoPackage[], meta: unknown): Buffer {
   return pack('packages', meta, t.list, ints, floats);
 }
 
+/** The parser's form of primary.xml (see primary.ts) as a cache file. */
+export function packPackages(u: Unpacked, meta: unknown): Buffer {
+  return pack('packages', meta, u.strings, u.ints, u.floats);
+}
+
+/** Packages encoded in pieces (each an encodePackages buffer, in primary order) as one buffer. */
+export function packPackageParts(parts: Buffer[], meta: unknown): Buffer {
+  return pack('package-parts', meta, [], [], [], parts);
+}
+
+// Most packages have no conflicts, obsoletes, weak deps or files in primary: one shared,
+// frozen empty list for all of them (frozen: a push throws instead of changing them all).
+const NO_DEPS = Object.freeze([]) as unknown as Dep[];
+const NO_FILES = Object.freeze([]) as unknown as string[];
+
 export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
+  if (u.kind === 'package-parts') return u.parts.flatMap((p) => decodePackages(p, repo));
+  if (u.kind !== 'packages') throw new Error(`holds ${u.kind}, not packages`);
   const { strings: S, ints: I, floats: F } = u;
   const nPkg = I[0];
   const nDep = I[1];
@@ -187,6 +238,7 @@ export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
   }
   const refBase = o + nPkg * PKG_INTS;
   const list = (start: number, count: number): Dep[] => {
+    if (count === 0) return NO_DEPS;
     const out: Dep[] = new Array(count);
     for (let k = 0; k < count; k++) out[k] = deps[I[refBase + start + k]];
     return out;
@@ -194,7 +246,7 @@ export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
   const packages: RepoPackage[] = new Array(nPkg);
   for (let i = 0; i < nPkg; i++, o += PKG_INTS) {
     const fStart = I[o + 9];
-    const files: string[] = new Array(I[o + 10]);
+    const files: string[] = I[o + 10] === 0 ? NO_FILES : new Array(I[o + 10]);
     for (let k = 0; k < files.length; k++) files[k] = S[I[refBase + fStart + k]];
     const bt = F[i * 3 + 2];
     packages[i] = {

@@ -45,6 +45,8 @@ export interface LoadRepoOptions {
   want?: { filelists?: boolean; comps?: boolean; modules?: boolean };
   /** When set (e.g. from a lockfile), repomd.xml must hash to this "sha256:<hex>". */
   expectRepomd?: string;
+  /** Worker threads for parsing primary.xml (0 = this thread only); default: by its size and the cores. */
+  threads?: number;
 }
 
 export type LoadRepoCtx = Pick<Ctx, 'log' | 'signal'>;

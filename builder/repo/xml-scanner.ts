@@ -18,7 +18,8 @@ import { FNV_OFFSET, FNV_PRIME, type ByteInterner } from './intern.js';
 export interface XmlHandler {
   /**
    * When set, attribute values and texts come back interned through it (for handlers
-   * that keep many repeated values, like primary's; not for filelists' unique paths).
+   * that keep many repeated values, like primary's; not for filelists' unique paths), and
+   * attrId()/textId() give their ids.
    */
   readonly intern?: ByteInterner;
   /** An element starts. Return true to collect its text (handed to close()). */
@@ -47,8 +48,17 @@ export class XmlScanner {
   private attrsParsed = false;
   private attrHash = 0;
   private readonly attrNames: string[] = [];
-  private readonly attrValues: string[] = [];
+  // Values are decoded when asked for: most tags have attributes nobody reads (<time
+  // file=…>, <size archive=…>, <checksum pkgid=…>), and numbers need no string at all.
+  private readonly attrFrom_: number[] = [];
+  private readonly attrTo_: number[] = [];
+  private readonly attrValues: (string | undefined)[] = [];
+  private readonly attrIds: number[] = [];
   private attrCount = 0;
+  // The id of the captured text when it is one decoded run (-1: ask the interner).
+  private textId_ = -1;
+  private closedText = '';
+  private closedTextId = -1;
   private readonly names: (string | undefined)[] = new Array(1024).fill(undefined);
 
   private readonly intern?: ByteInterner;
@@ -60,8 +70,55 @@ export class XmlScanner {
   /** An attribute of the element being opened, entities decoded. */
   attr(name: string): string | undefined {
     if (!this.attrsParsed) this.parseAttrs();
-    for (let i = 0; i < this.attrCount; i++) if (this.attrNames[i] === name) return this.attrValues[i];
+    for (let i = 0; i < this.attrCount; i++) if (this.attrNames[i] === name) return this.valueAt(i);
     return undefined;
+  }
+
+  /** A numeric attribute without making a string of it: Number(attr(name)) (undefined when absent). */
+  attrNumber(name: string): number | undefined {
+    if (!this.attrsParsed) this.parseAttrs();
+    for (let i = 0; i < this.attrCount; i++) {
+      if (this.attrNames[i] !== name) continue;
+      const from = this.attrFrom_[i];
+      const to = this.attrTo_[i];
+      const buf = this.buf;
+      // plain digits (what metadata has): exact as long as they fit a double's integer range
+      if (to - from > 15) return Number(this.valueAt(i));
+      let n = 0;
+      for (let k = from; k < to; k++) {
+        const d = buf[k] - 48;
+        if (d < 0 || d > 9) return Number(this.valueAt(i));
+        n = n * 10 + d;
+      }
+      return n;
+    }
+    return undefined;
+  }
+
+  private valueAt(i: number): string {
+    let v = this.attrValues[i];
+    if (v === undefined) {
+      v = this.decodeValue(this.buf, this.attrFrom_[i], this.attrTo_[i]);
+      this.attrValues[i] = v;
+      this.attrIds[i] = this.intern ? this.intern.lastId : -1;
+    }
+    return v;
+  }
+
+  /** The interner's id of attr(name) (see XmlHandler.intern); -1 when absent. */
+  attrId(name: string): number {
+    if (!this.attrsParsed) this.parseAttrs();
+    for (let i = 0; i < this.attrCount; i++) {
+      if (this.attrNames[i] !== name) continue;
+      this.valueAt(i);
+      return this.attrIds[i];
+    }
+    return -1;
+  }
+
+  /** In close(): the interner's id of the text handed over. */
+  textId(): number {
+    return this.closedTextId >= 0 ? this.closedTextId : this.intern!.id(this.closedText);
   }
 
   /**
@@ -89,7 +146,9 @@ export class XmlScanner {
 
   /** Copy the attribute bytes to target[at…] (the scanner's own buffer does not last). */
   copyAttrs(target: Uint8Array, at: number): void {
-    this.buf.copy(target, at, this.attrFrom, this.attrTo);
+    // A loop: these are short, and Buffer.copy's call into C++ cost more than the copy.
+    const buf = this.buf;
+    for (let i = this.attrFrom, j = at; i < this.attrTo; i++, j++) target[j] = buf[i];
   }
 
   /** The current line (for messages from handlers). */
@@ -188,7 +247,13 @@ export class XmlScanner {
   private onText(buf: Buffer, from: number, to: number): void {
     if (this.capture) {
       const t = this.decodeValue(buf, from, to);
-      this.text = this.text.length ? this.text + t : t;
+      if (this.text.length) {
+        this.text += t;
+        this.textId_ = -1;
+      } else {
+        this.text = t;
+        this.textId_ = this.intern ? this.intern.lastId : -1;
+      }
     } else if (!this.stack.length) {
       for (let k = from; k < to; k++) {
         if (!isSpace(buf[k])) throw this.fail('text outside the root element', k);
@@ -204,7 +269,10 @@ export class XmlScanner {
     if (startsWithAt(buf, lt, '<![CDATA[')) {
       const e = buf.indexOf(']]>', lt + 9, 'latin1');
       if (e < 0) return -1;
-      if (this.capture) this.text += buf.utf8Slice(lt + 9, e);
+      if (this.capture) {
+        this.text += buf.utf8Slice(lt + 9, e);
+        this.textId_ = -1;
+      }
       return e + 3;
     }
     if (buf.length - lt < 9) return -1;
@@ -291,10 +359,15 @@ export class XmlScanner {
       const quote = buf[q];
       if (quote !== 34 && quote !== 39) throw this.fail('attribute value not quoted', q);
       let close = q + 1;
-      while (close < end && buf[close] !== quote) close++;
+      let amp = false;
+      for (; close < end && buf[close] !== quote; close++) if (buf[close] === AMP) amp = true;
       if (close >= end) throw this.fail('unterminated attribute value', q);
       this.attrNames[count] = this.elementName(buf, p, ne);
-      this.attrValues[count] = this.decodeValue(buf, q + 1, close);
+      this.attrFrom_[count] = q + 1;
+      this.attrTo_[count] = close;
+      this.attrValues[count] = undefined;
+      // with entities: decoded now, so that an unknown one is an error whoever reads it
+      if (amp) this.valueAt(count);
       count++;
       p = close + 1;
     }
@@ -309,6 +382,8 @@ export class XmlScanner {
     this.capture = false;
     const want = this.handler.open(name, this, selfClosing) === true;
     if (selfClosing) {
+      this.closedText = '';
+      this.closedTextId = -1;
       this.handler.close(name, want ? '' : undefined);
       return;
     }
@@ -316,6 +391,7 @@ export class XmlScanner {
     if (want) {
       this.capture = true;
       this.text = '';
+      this.textId_ = -1;
     }
   }
 
@@ -327,6 +403,8 @@ export class XmlScanner {
       throw this.fail(top === undefined ? `unexpected </${name}>` : `</${name}> closes <${top}>`, from);
     }
     const text = this.capture ? this.text : undefined;
+    this.closedText = this.text;
+    this.closedTextId = this.textId_;
     this.capture = false;
     this.text = '';
     this.handler.close(top, text);
@@ -348,7 +426,7 @@ export class XmlScanner {
     if (intern && bits < 0x80 && !amp) return intern.ascii(buf, from, to, h);
     const s = buf.utf8Slice(from, to);
     const v = amp ? this.decodeEntities(s, from) : s;
-    return intern ? intern.other.str(v) : v;
+    return intern ? intern.text(v) : v;
   }
 
   private decodeEntities(s: string, at: number): string {

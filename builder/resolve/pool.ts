@@ -140,11 +140,15 @@ export class PoolIndex {
     const policy = ARCH_POLICIES[source.arch] ?? [source.arch];
     const score = new Map<string, number>(policy.map((a, i) => [a, ((i + 1) << 16) | 1]));
     score.set('noarch', 1);
+    // per arch, not per package (a regexp test per package showed in profiles)
+    const colors = new Map<string, number>();
     this.solvables.length = 2;
     let id = 2;
     source.repos.forEach((repo, ri) => {
       for (const pkg of repo.packages) {
         const archScore = score.get(pkg.arch) ?? 0;
+        let color = colors.get(pkg.arch);
+        if (color === undefined) colors.set(pkg.arch, (color = archColor(pkg.arch)));
         const s: Solvable = {
           id,
           pkg,
@@ -155,7 +159,7 @@ export class PoolIndex {
           priority: -repo.priority,
           subpriority: -repo.cost,
           archScore,
-          color: archColor(pkg.arch),
+          color,
           installable: archScore !== 0,
         };
         this.solvables.push(s);

@@ -3,7 +3,9 @@
 // `dnf --installroot install` of the same NEVRAs + `tar --zstd`, same repo, same machine.
 // vzbuild cold = empty state dir (packages copied into the package cache, every payload
 // unpacked into the store); warm = the same state dir again with --force (store filled:
-// checkouts + scriptlets + pack only). Each side is a separate process timed by
+// checkouts + scriptlets + pack only); no-op = the same command again; repack = a fresh
+// output dir with the state dir kept (the kept installed root is packed again, verified
+// against the tar stream it gave the first time). Each side is a separate process timed by
 // /usr/bin/time (wall seconds, CPU seconds user+sys incl. children, peak RSS of the process
 // tree's largest member). Before each timed run the bench syncs and waits BENCH_SETTLE seconds
 // (default 35): ext4 skips inodes freed in the last 30 s when it allocates new ones, so
@@ -61,6 +63,8 @@ try {
   const cold = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst'), env);
   const warm = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst', '--force'), env);
   const noop = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst'), env);
+  // A fresh output dir with the state dir kept (nightly CI): the kept installed root is packed again.
+  const fresh = timed(vz('build', recipe, '--lock', lock, '--output-dir', join(tmp.path, 'out-fresh'), '--format', 'tar.zst'), env);
 
 
   const row = (name: string, t: Timed) =>
@@ -70,6 +74,7 @@ try {
   console.log(row('vzbuild build (cold: empty store)', cold));
   console.log(row('vzbuild build --force (warm store)', warm));
   console.log(row('vzbuild build (unchanged: no-op)', noop));
+  console.log(row('vzbuild build (new output dir: repack)', fresh));
 } finally {
   tmp.cleanup();
 }

@@ -19,9 +19,9 @@ function tmp(): string {
   return t.path;
 }
 
-async function loadError(dir: string, id = 'broken'): Promise<RepoMetadataError> {
+async function loadError(dir: string, id = 'broken', threads?: number): Promise<RepoMetadataError> {
   try {
-    await loadRepo({ id, open: localOpener(dir), want: { comps: false, modules: false } });
+    await loadRepo({ id, open: localOpener(dir), want: { comps: false, modules: false }, threads });
   } catch (err) {
     expect(err).toBeInstanceOf(RepoMetadataError);
     return err as RepoMetadataError;
@@ -91,6 +91,19 @@ describe('broken metadata', () => {
     const err = await loadError(dir);
     expect(err.code).toBe('E_METADATA_TRUNCATED');
     expect(err.message).toMatch(/t-primary\.xml\.gz: line \d+: document ends unexpectedly inside <metadata><package><format>/);
+  });
+
+  it('a broken package deep inside a primary parsed on worker threads: the error of a one-thread parse, same line', async () => {
+    // 3000 packages (~2 MB) cut into pieces; the bad one is in a middle piece.
+    const pkgs = Array.from({ length: 3000 }, (_, i) => packageXml(`p${i}`, { requires: [`p${i + 1}`], files: [`/usr/bin/p${i}`] }));
+    pkgs[1700] = pkgs[1700].replace('<rpm:entry name="p1701"', '<rpm:entry flags="XX" name="p1701"');
+    const dir = tmp();
+    writeRepo(dir, [{ type: 'primary', name: 'p-primary.xml.gz', content: primaryXml(pkgs.join(''), 3000), compress: 'gzip' }]);
+    const one = await loadError(dir, 'broken', 0);
+    const many = await loadError(dir, 'broken', 2);
+    expect(one.code).toBe('E_METADATA_MALFORMED');
+    expect(one.message).toMatch(/p-primary\.xml\.gz: line \d+: <rpm:entry name="p1701"> has unknown flags="XX"/);
+    expect(many.message).toBe(one.message);
   });
 
   it('truncated gzip stream with a matching checksum is E_METADATA_TRUNCATED', async () => {

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRepo, localOpener, type MetadataOpener } from '../../builder/repo/index.js';
+import { CODEC_VERSION } from '../../builder/repo/packages-codec.js';
 import { fixture, REPO_ROOT, tempDir, tools } from '../helpers/env.js';
 
 const RHEL6 = fixture('pulp_rpm', 'rhel6-test_comps_with_xz_compress');
@@ -81,13 +82,13 @@ describe('parsed-metadata cache', () => {
     const other = await loadRepo({ id: 'mirror2', open: localOpener(RHEL6), cacheDir: cacheDir.path, want: { comps: false } });
     expect(other.packages.every((p) => p.repo === 'mirror2')).toBe(true);
     await other.settled();
-    const files = readdirSync(join(cacheDir.path, 'metadata', 'repo-v2'));
+    const files = readdirSync(join(cacheDir.path, 'metadata', `repo-v${CODEC_VERSION}`));
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(files.map((f) => f.split('-')[0]).sort()).toEqual(['comps', 'filelists', 'primary']);
   });
 
   it('a corrupt cache file is a miss: warned about, re-parsed and rewritten', async () => {
-    const dir = join(cacheDir.path, 'metadata', 'repo-v2');
+    const dir = join(cacheDir.path, 'metadata', `repo-v${CODEC_VERSION}`);
     const primary = readdirSync(dir).find((f) => f.startsWith('primary-'))!;
     const good = readFileSync(join(dir, primary));
     writeFileSync(join(dir, primary), good.subarray(0, good.length >> 1));

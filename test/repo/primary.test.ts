@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadRepo, localOpener } from '../../builder/repo/index.js';
+import { loadRepo, loadRepomd, localOpener } from '../../builder/repo/index.js';
+import { parsePrimaryEncoded } from '../../builder/repo/load-repo.js';
+import { decodePackages, unpack } from '../../builder/repo/packages-codec.js';
 import type { RepoPackage } from '../../builder/model/package.js';
 import { fixture, REPO_ROOT, tools } from '../helpers/env.js';
 
@@ -57,5 +59,23 @@ describe.skipIf(!tools('python3'))('primary.xml against ElementTree', () => {
     const rich = meta.packages.flatMap((p) => p.requires).find((d) => d.name.startsWith('('));
     expect(rich).toBeDefined();
     expect(rich!.sense).toBeUndefined();
+  });
+});
+
+describe('primary.xml on worker threads', () => {
+  // The pieces are cut at <package> starts and parsed on their own; the result must not show it.
+  it('gives exactly the packages and cache encoding of a parse on one thread (RHEL 6, CS9 AppStream)', async () => {
+    for (const repo of [RHEL6, APPSTREAM]) {
+      const md = await loadRepomd('r', localOpener(repo));
+      const spec = { repo: 'r', open: localOpener(repo), record: md.records.primary };
+      const one = await parsePrimaryEncoded(spec, 0);
+      const many = await parsePrimaryEncoded(spec, 2);
+      expect(many.packages.length).toBe(one.packages.length);
+      for (let i = 0; i < one.packages.length; i++) expect(many.packages[i]).toStrictEqual(one.packages[i]);
+      // the cache file of pieces decodes to the same packages
+      const again = decodePackages(unpack(many.encode({ key: 'k' })), 'r');
+      for (let i = 0; i < one.packages.length; i += 7) expect(again[i]).toStrictEqual(one.packages[i]);
+      expect(again.length).toBe(one.packages.length);
+    }
   });
 });

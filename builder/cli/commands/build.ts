@@ -14,6 +14,12 @@ function mib(n: number): string {
 
 export function summarizeBuild(r: BuildResult): string {
   if (r.upToDate) return `${r.name}: up to date (${r.lock.packages} packages, lock ${r.lock.digest.slice(0, 19)}); nothing done\n${r.artifacts.map((a) => `  ${a.path}`).join('\n')}`;
+  if (r.reusedRoot) {
+    return [
+      `${r.name}: packed in ${(r.ms / 1000).toFixed(1)} s from the kept installed root of this lock (${r.lock.packages} packages; nothing reinstalled, --force reinstalls)`,
+      ...r.artifacts.map((x) => `  ${x.path}${x.size !== undefined ? ` (${mib(x.size)})` : ''}`),
+    ].join('\n');
+  }
   const a = r.assemble!;
   const lines = [
     `${r.name}: built in ${(r.ms / 1000).toFixed(1)} s from ${r.lock.packages} packages${r.lock.resolved ? ' (resolved now)' : ''}`,
