@@ -9,7 +9,7 @@
 // EMLINK (ext4's 65000 links) spills to a fresh copy that later links reuse; a package's
 // own hard-link groups are kept. All paths go through walkInRoot (safe-path.ts).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readlinkSync, type Stats } from 'node:fs';
+import { chmodSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdir as mkdirCb, mkdirSync, readlinkSync, type Stats } from 'node:fs';
 import { link, mkdir, writeFile } from 'node:fs/promises';
 import { isErrno } from '../builder/errors.js';
 import type { Logger } from '../builder/context.js';
@@ -75,6 +75,8 @@ export interface Checkout {
   readonly root: string;
   readonly method: 'hardlink' | 'copy';
   add(entries: readonly TreeEntry[], source?: EntrySource): Promise<void>;
+  /** Directory entries none of which is inside another (e.g. one depth of a package), made in parallel. */
+  addDirs(entries: readonly TreeEntry[]): Promise<void>;
   breakLink(path: string): Promise<boolean>;
   /** Forget what the checkout knows about the tree: call after anything else wrote to it (a scriptlet). */
   invalidate(): void;
@@ -87,6 +89,9 @@ const KERNEL_LINK_MAX = 65000;
 /** mkdir(mode) gives mode & ~umask; read once (it is process-wide and nothing here changes it). */
 const UMASK = process.umask();
 const S_ISGID = 0o2000;
+/** addDirs: below this many, one after another (no threadpool round trips); mkdirs in flight at once. */
+const DIRS_PARALLEL_MIN = 8;
+const DIRS_IN_FLIGHT = 16;
 
 /** lstat a root-relative path (synchronous: see checkout-ops.ts for why). */
 function fsProbe(root: string): Probe {
@@ -278,13 +283,22 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
   }
 
   function addDir(e: TreeEntry): Promise<void> | undefined {
-    const { dir, rel, dest } = leafOf(e.path);
-    res.dirs++;
-    let st: Stats | undefined;
+    const leaf = leafOf(e.path);
+    let made = true;
     try {
-      mkdirSync(dest, e.mode & 0o1777);
+      mkdirSync(leaf.dest, e.mode & 0o1777);
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
+      made = false;
+    }
+    return dirPlaced(e, leaf, made);
+  }
+
+  /** A directory entry after its mkdir: metadata when we made it, the merge rules when something was there. */
+  function dirPlaced(e: TreeEntry, { dir, rel, dest }: { dir: Dir; rel: string; dest: string }, made: boolean): Promise<void> | undefined {
+    res.dirs++;
+    let st: Stats | undefined;
+    if (!made) {
       st = lstatSync(dest);
       if (st.isSymbolicLink()) {
         // A symlink standing where a package has a directory (/lib64 → usr/lib64) is kept,
@@ -304,6 +318,57 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     dirs.set(e.path, { real: rel, sgid: (mode & S_ISGID) !== 0 });
     dirTimes.set(e.path, e.mtime);
     return xattrsOf(e, dest);
+  }
+
+  /**
+   * Directories none of which is inside another (one depth of one package): parents are
+   * resolved here, in order, then the mkdirs run on the threadpool, several at once. A
+   * mkdir is the one expensive call of a checkout (inode allocation: on ext4 without a
+   * journal it scans past every recently freed inode), and directories in different
+   * parents are made in parallel by the kernel. The tree cannot change meanwhile: nothing
+   * else writes it during a checkout, and these calls only make directories (mkdir never
+   * follows a symlink in the last component), so each one lands where leafOf resolved it.
+   */
+  async function addDirs(entries: readonly TreeEntry[]): Promise<void> {
+    if (entries.length < DIRS_PARALLEL_MIN) return add(entries);
+    // mkdir holds its parent's lock: siblings made at once only queue (spinning) behind
+    // each other. Interleave by parent (first child of every parent, then the second, …)
+    // so that the calls in flight are in different directories.
+    const byParent = new Map<string, TreeEntry[]>();
+    for (const e of entries) {
+      const parent = e.path.slice(0, Math.max(0, e.path.lastIndexOf('/')));
+      const l = byParent.get(parent);
+      if (l) l.push(e);
+      else byParent.set(parent, [e]);
+    }
+    const groups = [...byParent.values()];
+    const ordered: TreeEntry[] = [];
+    for (let k = 0; ordered.length < entries.length; k++) for (const g of groups) if (k < g.length) ordered.push(g[k]);
+    entries = ordered;
+    const leaves = entries.map((e) => {
+      if (e.type !== 'dir') throw new TypeError(`addDirs: ${e.path} is a ${e.type}`);
+      return leafOf(e.path);
+    });
+    const made = await new Promise<(boolean | Error)[]>((resolve) => {
+      const out = new Array<boolean | Error>(entries.length);
+      let next = 0;
+      let done = 0;
+      const start = () => {
+        const i = next++;
+        mkdirCb(leaves[i].dest, entries[i].mode & 0o1777, (err) => {
+          out[i] = !err ? true : err.code === 'EEXIST' ? false : err;
+          if (++done === entries.length) resolve(out);
+          else if (next < entries.length) start();
+        });
+      };
+      for (let k = 0; k < Math.min(DIRS_IN_FLIGHT, entries.length); k++) start();
+    });
+    for (const [i, e] of entries.entries()) {
+      const m = made[i];
+      if (m instanceof Error) throw m;
+      const pending = dirPlaced(e, leaves[i], m);
+      if (pending) await pending;
+    }
   }
 
   async function addOther(e: TreeEntry): Promise<void> {
@@ -360,6 +425,7 @@ export async function openCheckout(store: Store, root: string, opts: CheckoutOpt
     root,
     method,
     add,
+    addDirs,
     invalidate: resetDirs,
     async breakLink(path: string) {
       const w = walkInRoot(path, probe, { followLast: true });

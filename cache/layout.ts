@@ -12,6 +12,8 @@ export interface CacheLayout {
   store: string;
   /** Template roots (hard-link checkouts of the store). */
   checkouts: string;
+  /** Parsed RPM headers by package checksum (assemble's; rebuilt when missing). */
+  headers: string;
   /** Built template caches. */
   templates: string;
   /** Container records and private areas made by `vzbuild ct`. */
@@ -28,6 +30,7 @@ export function cacheLayout(root: string): CacheLayout {
     packages: join(root, 'packages'),
     store: join(root, 'store'),
     checkouts: join(root, 'checkouts'),
+    headers: join(root, 'headers'),
     templates: join(root, 'templates'),
     containers: join(root, 'containers'),
     locks: join(root, 'locks'),

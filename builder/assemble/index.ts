@@ -11,6 +11,8 @@ import { formatNevra, type Nevra } from '../model/package.js';
 import { runInSandbox, SCRIPTLET_ENV } from '../../kernel/sandbox.js';
 import { AssembleError, ScriptletError } from './errors.js';
 import { readInstallPackage } from './from-rpm.js';
+import { openHeaderCache } from './header-cache.js';
+import { toolVersion } from '../version.js';
 import { orderTransaction } from './order.js';
 import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
@@ -49,12 +51,22 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
   const missing = input.lock.packages.map(lockNevra).filter((n) => !byNevra.has(n));
   if (missing.length) throw new AssembleError(`${missing.length} locked package(s) were not fetched: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
 
+  const layout = cacheLayout(ctx.settings.cacheDir);
+  const headers = openHeaderCache(layout.headers, await toolVersion());
+  const parsed: InstallPackage[] = [];
   const pkgs = await pool(input.lock.packages, 4, async (lp) => {
     const f = byNevra.get(lockNevra(lp))!;
-    const p = await readInstallPackage(f.path, f.sha256);
+    let p = headers.get(f.sha256, f.path);
+    if (!p) parsed.push((p = await readInstallPackage(f.path, f.sha256)));
     if (formatNevra(p) !== lockNevra(lp)) throw new AssembleError(`${f.path}: header says ${formatNevra(p)}, the lock says ${lockNevra(lp)}`);
     return p;
   });
+  try {
+    for (const p of parsed) headers.put(p);
+  } catch (e) {
+    // Only a later build's speed depends on it.
+    ctx.log.warn(`could not cache parsed headers under ${layout.headers}: ${(e as Error).message}`);
+  }
 
   const readMs = Date.now() - t0;
   const tOrder = Date.now();
@@ -63,7 +75,6 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
   for (const l of loops) ctx.log.debug(`dependency loop: ${l.map((i) => formatNevra(pkgs[i])).join(' ')}`);
   const orderMs = Date.now() - tOrder;
 
-  const layout = cacheLayout(ctx.settings.cacheDir);
   const root = input.root ?? join(layout.checkouts, `${input.recipe.name}-${Date.now().toString(36)}`);
   await mkdir(root, { recursive: true });
   if ((await readdir(root)).length) throw new AssembleError(`${root}: not empty; a template root is installed into an empty directory`, { hint: 'remove it, or build with --force' });

@@ -20,7 +20,6 @@ import { lookupId, rootedFs } from './rooted-fs.js';
 import type { InstallFile, InstallPackage } from './types.js';
 
 const rel = (p: string) => p.replace(/^\/+/, '');
-const DIR_PARALLEL = 8;
 
 export interface RootCheckout {
   checkout: Checkout;
@@ -93,11 +92,8 @@ export async function checkoutPackage(rc: RootCheckout, pkg: InstallPackage, ent
     await chown(rc.root, idOf('passwd', rootDir.user), idOf('group', rootDir.group));
     rc.rootMtime = rootDir.mtime;
   }
-  // Directories first, level by level, several add() calls at once: the checkout makes
-  // the directories of one call one after another (a handful of syscalls each) and runs
-  // file placements in parallel batches that every directory between files would cut
-  // short. Siblings at one depth never depend on each other (their parents exist by then;
-  // the checkout tolerates a racing mkdir of an unowned parent: EEXIST).
+  // Directories first, level by level: siblings at one depth never depend on each other
+  // (their parents exist by then), so the checkout makes each level's in parallel.
   const dirs = out.filter((e) => e.type === 'dir');
   const rest = out.filter((e) => e.type !== 'dir');
   const levels = new Map<number, TreeEntry[]>();
@@ -108,13 +104,7 @@ export async function checkoutPackage(rc: RootCheckout, pkg: InstallPackage, ent
     l.push(d);
   }
   try {
-    for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
-      const level = levels.get(depth)!;
-      const chunk = Math.max(16, Math.ceil(level.length / DIR_PARALLEL));
-      const parts: TreeEntry[][] = [];
-      for (let i = 0; i < level.length; i += chunk) parts.push(level.slice(i, i + chunk));
-      await Promise.all(parts.map((part) => rc.checkout.add(part)));
-    }
+    for (const depth of [...levels.keys()].sort((a, b) => a - b)) await rc.checkout.addDirs(levels.get(depth)!);
     await rc.checkout.add(rest, { rpmSha256: pkg.sha256, importer: ASSEMBLE_IMPORTER });
   } catch (err) {
     if (err instanceof StoreError) {

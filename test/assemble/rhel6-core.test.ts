@@ -56,5 +56,10 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'dnf'))('asse
     expect(again.installed).toEqual(out.installed);
     expect(again.stats.imported).toBe(0);
     expect(again.stats.reused).toBe(paths.length);
+    // Its headers came from the parsed-header cache the first build filled, and the root
+    // they made is as correct as the first.
+    const [headerDir] = readdirSync(join(tmp.path, 'cache', 'headers'));
+    expect(readdirSync(join(tmp.path, 'cache', 'headers', headerDir))).toHaveLength(paths.length);
+    expect(rpmVa(again.root)).toBe('');
   }, 600_000);
 });

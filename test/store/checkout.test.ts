@@ -155,6 +155,35 @@ describe('checkoutTree', () => {
     expect(lstatSync(join(target, 'dev/initctl')).isFIFO()).toBe(true);
   });
 
+  it('addDirs makes one depth of many directories in parallel, with the same rules as add (metadata, symlinks kept, conflicts refused)', async () => {
+    const target = join(tmp.path, 'co-dirs');
+    const co = await openCheckout(store, target);
+    await co.add([dir('usr'), dir('usr/share'), sym('lib64', 'usr/lib64'), dir('usr/lib64')]);
+    const langs = Array.from({ length: 30 }, (_, i) => `l${i}`);
+    await co.addDirs(langs.map((l) => dir(`usr/share/${l}`)));
+    // Depth 4: many parents, several children each, modes that differ from mkdir's default,
+    // a directory through the planted symlink, and one that already exists.
+    mkdirSync(join(target, 'usr/share/l0/man1'));
+    const level = langs.flatMap((l) => ['man1', 'man8', 'mann'].map((m) => dir(`usr/share/${l}/${m}`, m === 'mann' ? 0o700 : 0o755)));
+    await co.addDirs([...level, dir('lib64/x', 0o750)].map((e) => ({ ...e, mtime: T + 5 })));
+    const r = await co.finish();
+    expect(r.dirs).toBe(3 + 30 + 91);
+    for (const l of langs) {
+      expect(lstatSync(join(target, `usr/share/${l}/mann`)).mode & 0o7777).toBe(0o700);
+      expect(lstatSync(join(target, `usr/share/${l}/man8`)).mtimeMs).toBe((T + 5) * 1000);
+    }
+    expect(lstatSync(join(target, 'usr/share/l0/man1')).mtimeMs).toBe((T + 5) * 1000);
+    expect(lstatSync(join(target, 'lib64')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(target, 'usr/lib64/x')).mode & 0o7777).toBe(0o750);
+
+    // Something that is not a directory in the way: refused, as by add().
+    const target2 = join(tmp.path, 'co-dirs2');
+    const co2 = await openCheckout(store, target2);
+    await co2.add([dir('a'), await file('a/f5', 'x')]);
+    const many = Array.from({ length: 12 }, (_, i) => dir(`a/f${i}`));
+    await expect(co2.addDirs(many)).rejects.toThrow(/in the way/);
+  });
+
   it('spills to a fresh copy when an object reaches the link limit', async () => {
     const target = join(tmp.path, 'co7');
     const f = await file('f0', 'many links');
