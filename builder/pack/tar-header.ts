@@ -116,21 +116,26 @@ for (const c of TEMPLATE) TEMPLATE_SUM += c;
  * is summed from what each field write reports, not by reading the block back.
  */
 function writeRaw(b: Buffer, o: number, h: RawFields): void {
+  writeUstar(b, o, h.name, h.prefix, h.type, h.mode, h.uid, h.gid, h.size, h.mtime, h.linkname, h.devmajor, h.devminor);
+}
+
+/** writeRaw with the fields as arguments (the hot path builds no object per header). */
+function writeUstar(b: Buffer, o: number, name: string, prefix: string, type: string, mode: number, uid: number, gid: number, size: number, mtime: number, linkname: string, devmajor: number, devminor: number): void {
   TEMPLATE.copy(b, o);
   let sum = TEMPLATE_SUM;
-  sum += text(b, o, h.name, 100);
-  sum += octal(b, o + 100, 8, h.mode & 0o7777);
-  sum += octal(b, o + 108, 8, h.uid);
-  sum += octal(b, o + 116, 8, h.gid);
-  sum += octal(b, o + 124, 12, h.size);
-  sum += octal(b, o + 136, 12, h.mtime);
-  b[o + 156] = h.type.charCodeAt(0);
+  sum += text(b, o, name, 100);
+  sum += octal(b, o + 100, 8, mode & 0o7777);
+  sum += octal(b, o + 108, 8, uid);
+  sum += octal(b, o + 116, 8, gid);
+  sum += octal(b, o + 124, 12, size);
+  sum += octal(b, o + 136, 12, mtime);
+  b[o + 156] = type.charCodeAt(0);
   sum += b[o + 156];
-  if (h.linkname) sum += text(b, o + 157, h.linkname, 100);
+  if (linkname) sum += text(b, o + 157, linkname, 100);
   // uname/gname stay empty: owners are numeric only.
-  sum += octal(b, o + 329, 8, h.devmajor);
-  sum += octal(b, o + 337, 8, h.devminor);
-  if (h.prefix) sum += text(b, o + 345, h.prefix, 155);
+  sum += octal(b, o + 329, 8, devmajor);
+  sum += octal(b, o + 337, 8, devminor);
+  if (prefix) sum += text(b, o + 345, prefix, 155);
   octal(b, o + 148, 7, sum);
   b[o + 155] = 0x20; // GNU tar's checksum field: six digits, NUL, space
 }
@@ -155,6 +160,21 @@ interface Layout {
   linkname: string;
   /** PAX records, empty when the ustar header holds everything. */
   records: Buffer[];
+}
+
+/**
+ * The archive path when the entry fits one plain ustar block with the path in the name
+ * field: printable ASCII of at most 100 bytes, a link target likewise, ids, size and mtime
+ * within their octal fields, no xattrs. Nearly every entry of a template; the answer is the
+ * one layoutHeader would give, without building a layout. Otherwise undefined.
+ */
+function plainPath(h: TarHeader): string | undefined {
+  if (h.xattrs) for (const _ in h.xattrs) return undefined;
+  if (h.uid > MAX_OCTAL_7 || h.gid > MAX_OCTAL_7 || h.size > MAX_OCTAL_11 || h.mtime > MAX_OCTAL_11 || h.mtime < 0) return undefined;
+  const link = h.linkpath;
+  if (link !== undefined && (link.length > 100 || !ascii(link))) return undefined;
+  const path = h.type === 'dir' && !h.path.endsWith('/') ? h.path + '/' : h.path;
+  return path.length <= 100 && ascii(path) ? path : undefined;
 }
 
 /** Where each value goes: into the ustar fields, or (too long, non-ASCII, too big) into PAX records. */
@@ -188,6 +208,7 @@ function paxLength(records: Buffer[]): number {
 
 /** Bytes encodeHeader(h) will produce, without building the blocks. */
 export function headerSize(h: TarHeader): number {
+  if (plainPath(h) !== undefined) return BLOCK;
   const { records } = layoutHeader(h);
   if (!records.length) return BLOCK;
   const n = paxLength(records);
@@ -230,6 +251,11 @@ export function encodeHeader(h: TarHeader): Buffer {
  * one block at b[off..off+512) and return true; otherwise write nothing and return false.
  */
 export function encodeHeaderInto(h: TarHeader, b: Buffer, off: number): boolean {
+  const path = plainPath(h);
+  if (path !== undefined) {
+    writeUstar(b, off, path, '', TYPEFLAG[h.type], h.mode, h.uid, h.gid, h.type === 'file' ? h.size : 0, h.mtime, h.linkpath ?? '', h.devmajor ?? 0, h.devminor ?? 0);
+    return true;
+  }
   const l = layoutHeader(h);
   if (l.records.length) return false;
   writeRaw(b, off, mainFields(h, l));

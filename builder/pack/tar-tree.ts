@@ -10,6 +10,8 @@
 // every CHUNK bytes, so compressors and other work keep running.
 import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
+import { isAbsolute } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { openXattrReader, type XattrReader, type Xattrs } from '../../kernel/xattr.js';
 import type { Logger } from '../context.js';
 import type { ChunkPool } from './chunk-pool.js';
@@ -101,12 +103,16 @@ const S_IFIFO = 0o010000;
 
 const TYPE_OF: Record<number, TarHeader['type']> = { [S_IFREG]: 'file', [S_IFDIR]: 'dir', [S_IFLNK]: 'symlink', [S_IFCHR]: 'chardev', [S_IFBLK]: 'blockdev', [S_IFIFO]: 'fifo' };
 
+/** Directories walked between turns of the event loop. */
+const YIELD_EVERY = 256;
+
 /**
  * The tree in archive order with each entry's lstat, without reading any content. Every
  * path that can carry xattrs of its own in the archive (not symlinks) goes to `xattrs`.
  */
-function walkTree(root: string, xattrs: XattrReader | undefined, signal?: AbortSignal): Entry[] {
+async function walkTree(root: string, xattrs: XattrReader | undefined, signal?: AbortSignal): Promise<Entry[]> {
   const entries: Entry[] = [];
+  let sinceYield = 0;
   // Explicit stack instead of recursion: deep trees must not grow the JS stack.
   const stack: string[] = ['.'];
   while (stack.length) {
@@ -120,6 +126,12 @@ function walkTree(root: string, xattrs: XattrReader | undefined, signal?: AbortS
     entries.push({ arc, mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, inode, rdev: st.rdev, linkpath });
     if (fmt !== S_IFDIR) continue;
     signal?.throwIfAborted();
+    // The paths handed to getfattr only reach its pipe when the event loop runs: a walk
+    // that never yields left it idle until the end and then waited for it.
+    if (xattrs && ++sinceYield === YIELD_EVERY) {
+      sinceYield = 0;
+      await setImmediate();
+    }
     const names = sortNames(readdirSync(abs));
     for (let i = names.length - 1; i >= 0; i--) stack.push(`${arc}/${names[i]}`);
   }
@@ -142,10 +154,11 @@ export interface TarPlan {
  */
 export async function planTar(root: string, opts: TarTreeOptions = {}, stats: TreeStats = emptyStats()): Promise<TarPlan> {
   const sde = opts.sourceDateEpoch;
+  if (!isAbsolute(root)) throw new TypeError(`planTar: root must be an absolute path: ${root}`);
   const reader = opts.xattrs === false ? undefined : openXattrReader(opts.signal);
   let entries: Entry[];
   try {
-    entries = walkTree(root, reader, opts.signal);
+    entries = await walkTree(root, reader, opts.signal);
   } catch (err) {
     // Stop getfattr too; its result no longer matters.
     await reader?.done().catch(() => undefined);

@@ -8,6 +8,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packTemplate, templateCacheName, encodeHeader, headerSize, paxRecord, planTar, tarChunks } from '../../builder/pack/index.js';
+import { encodeHeaderInto } from '../../builder/pack/tar-header.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
 
 const SDE = 1_700_000_000;
@@ -106,6 +107,33 @@ describe('tar headers', () => {
       { ...h, xattrs: { 'security.capability': Buffer.alloc(20, 0x80), 'user.long': Buffer.alloc(700, 1) } },
     ];
     for (const c of cases) expect(headerSize(c)).toBe(encodeHeader(c).length);
+  });
+  it('the in-place encoder writes the same block as encodeHeader, and declines what needs PAX', () => {
+    const h = { path: './usr/bin/x', type: 'file' as const, mode: 0o4755, uid: 0, gid: 0, size: 12345, mtime: SDE };
+    const plain = [
+      h,
+      { ...h, path: './usr', type: 'dir' as const, size: 0 },
+      { ...h, path: './' + 'p'.repeat(98) }, // exactly 100 bytes: still the name field
+      { ...h, type: 'symlink' as const, size: 0, linkpath: '../lib64/' + 'l'.repeat(91) },
+      { ...h, type: 'hardlink' as const, size: 0, linkpath: './usr/bin/y' },
+      { ...h, type: 'chardev' as const, size: 0, devmajor: 1, devminor: 3 },
+      { ...h, uid: 0o7777777, gid: 4242, mtime: 0, xattrs: {} },
+      { ...h, path: './' + 'p'.repeat(99) }, // 101 bytes: split into prefix "." and name
+    ];
+    const b = Buffer.alloc(1024, 0xee);
+    for (const c of plain) {
+      expect(encodeHeaderInto(c, b, 512)).toBe(true);
+      expect(b.subarray(512)).toEqual(encodeHeader(c));
+    }
+    const pax = [
+      { ...h, path: './' + 'p'.repeat(120) },
+      { ...h, path: './ü' },
+      { ...h, type: 'symlink' as const, size: 0, linkpath: 'l'.repeat(101) },
+      { ...h, uid: 0o10000000 },
+      { ...h, mtime: -1 },
+      { ...h, xattrs: { 'user.a': Buffer.from('b') } },
+    ];
+    for (const c of pax) expect(encodeHeaderInto(c, b, 0)).toBe(false);
   });
   it.runIf(tools('getfattr'))('the stream is exactly the planned size; a file that shrank after the walk is an error', async () => {
     const dir = join(tmp.path, 'shrink');
