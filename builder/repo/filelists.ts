@@ -41,6 +41,10 @@ export class FileIndex {
   whoOwnsMany(paths: Iterable<string>): Map<string, RepoPackage[]> {
     const missing = new Set<string>();
     for (const p of paths) if (!this.owners.has(p)) missing.add(p);
+    if (!this.indexed && !this.lists.some((l) => l !== null)) {
+      // no lists at all (filelists.xml lists no package of primary's): nobody owns anything
+      this.indexed = true;
+    }
     if (!this.indexed) {
       // First use: also index every file dependency of this repo's own packages.
       this.indexed = true;
@@ -88,8 +92,14 @@ function containsLine(joined: string, line: string): boolean {
 
 /** Parses filelists.xml into full lists aligned with `packages`. */
 export function filelistsParser(packages: RepoPackage[]): XmlHandler & { lists: JoinedLists } {
-  const byPkgid = new Map<string, number>();
-  for (const [i, p] of packages.entries()) byPkgid.set(p.checksum.slice(p.checksum.indexOf(':') + 1), i);
+  // built on the first <package>: a filelists.xml without any needs none
+  let byPkgid: Map<string, number> | undefined;
+  const pkgIndex = () => {
+    if (byPkgid) return byPkgid;
+    byPkgid = new Map();
+    for (const [i, p] of packages.entries()) byPkgid.set(p.checksum.slice(p.checksum.indexOf(':') + 1), i);
+    return byPkgid;
+  };
   const lists: JoinedLists = new Array(packages.length).fill(null);
   let cur: number | undefined;
   let files: string[] | undefined;
@@ -106,7 +116,7 @@ export function filelistsParser(packages: RepoPackage[]): XmlHandler & { lists: 
         const pkgid = s.attr('pkgid');
         if (!pkgid) throw new XmlSyntaxError('<package> without pkgid=', s.lineAt());
         // A package filelists knows but primary does not is ignored, as libsolv does.
-        cur = byPkgid.get(pkgid.toLowerCase());
+        cur = pkgIndex().get(pkgid.toLowerCase());
         files = cur !== undefined ? [] : undefined;
         return;
       }

@@ -47,6 +47,7 @@ export class XmlScanner {
   private attrTo = 0;
   private attrsParsed = false;
   private attrHash = 0;
+  private attrHashed = false;
   private readonly attrNames: string[] = [];
   // Values are decoded when asked for: most tags have attributes nobody reads (<time
   // file=…>, <size archive=…>, <checksum pkgid=…>), and numbers need no string at all.
@@ -128,6 +129,14 @@ export class XmlScanner {
    * strings: hashing a fresh string per tag was the largest cost of reading primary.xml.
    */
   attrsHash(): number {
+    // FNV-1a of the attribute bytes, made on first use (only some handlers want it)
+    if (!this.attrHashed) {
+      const buf = this.buf;
+      let h = FNV_OFFSET;
+      for (let k = this.attrFrom; k < this.attrTo; k++) h = Math.imul(h ^ buf[k], FNV_PRIME);
+      this.attrHash = h;
+      this.attrHashed = true;
+    }
     return this.attrHash;
   }
 
@@ -301,10 +310,8 @@ export class XmlScanner {
     if (p >= n) return -1;
     if (p === lt + 1) throw this.fail('empty element name', lt);
     // The first '>' outside quotes ends the tag ('>' is legal inside attribute values).
-    // The same walk hashes the attribute bytes (FNV-1a) for attrsHash().
     let k = p;
     let quote = 0;
-    let h = FNV_OFFSET;
     for (; k < n; k++) {
       const ch = buf[k];
       if (quote !== 0) {
@@ -312,12 +319,10 @@ export class XmlScanner {
       } else if (ch === GT) break;
       else if (ch === 34 || ch === 39) quote = ch;
       else if (ch === LT) throw this.fail(`"<" inside the tag <${buf.utf8Slice(lt + 1, p)}>`, k);
-      h = Math.imul(h ^ ch, FNV_PRIME);
     }
     if (k >= n) return -1;
     const selfClosing = buf[k - 1] === SLASH && k - 1 >= p;
-    // Self-closing: the hash took in the "/" too, which is harmless for equal tags.
-    this.attrHash = h;
+    this.attrHashed = false;
     this.attrFrom = p;
     this.attrTo = selfClosing ? k - 1 : k;
     this.attrsParsed = false;
