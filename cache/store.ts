@@ -19,6 +19,7 @@ import { isErrno } from '../builder/errors.js';
 import { setXattrs } from '../kernel/xattr.js';
 import { syncFilesystem } from '../kernel/fsnodes.js';
 import { fsyncDir, unlinkQuiet } from './atomic.js';
+import { StoreError } from './errors.js';
 import { encodePackageIndex, packageIndexPath, packageIndexText, readPackageIndex, type PackageIndex, DEFAULT_IMPORTER } from './package-index.js';
 import { acquireStoreLock, pidAlive, type StoreLock } from './store-lock.js';
 import { keyOf, objectRelPath, STORE_VERSION, type ObjectMeta, type StoreKey } from './store-key.js';
@@ -29,9 +30,11 @@ export interface StoreOptions {
    * 'batch' (default): objects are flushed with one syncfs before the package indexes (the
    * completion markers) that name them are published; a crash before that loses only
    * unreferenced objects, which a re-import rewrites. 'fsync': fsync every object as well
-   * (about 20× slower on ext4).
+   * (about 20× slower on ext4). 'delegated': this handle never flushes and cannot publish
+   * indexes; the caller makes its objects durable through another handle's sync() that runs
+   * after these writes (an import worker's handle: the build's own handle syncs once).
    */
-  durability?: 'batch' | 'fsync';
+  durability?: 'batch' | 'fsync' | 'delegated';
   /** How an object that already exists is checked before being trusted: size+metadata, or a full re-hash. */
   verify?: 'stat' | 'content';
   /** Apply uid/gid to objects (default: when running as root). */
@@ -81,6 +84,9 @@ export interface Store {
 const IS_ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 const EUID = process.geteuid?.() ?? -1;
 const EGID = process.getegid?.() ?? -1;
+// Read once (reading does not change it; worker threads may read it too). Objects whose mode
+// survives it are created with their mode, which saves an fchmod per object.
+const UMASK = process.umask();
 
 function writeAll(fd: number, data: Uint8Array): void {
   for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off);
@@ -145,7 +151,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
         // chown first: it clears suid/sgid bits and file capabilities. New files already
         // belong to us, so the common case (root-owned objects, run as root) skips it.
         if (owners && (meta.uid !== EUID || meta.gid !== EGID)) fchownSync(fd, meta.uid, meta.gid);
-        fchmodSync(fd, meta.mode & 0o7777);
+        if (!createdWithMode(meta)) fchmodSync(fd, meta.mode & 0o7777);
         futimesSync(fd, meta.mtime, meta.mtime);
         if (durability === 'fsync') fsyncSync(fd);
       } finally {
@@ -169,6 +175,11 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     return tempPrefix + ++seq;
   }
 
+  /** A new temp object file, exclusive, with its final mode when open(2) can give it. */
+  function openTemp(tmp: string, meta: ObjectMeta): number {
+    return openSync(tmp, 'wx', createdWithMode(meta) ? meta.mode & 0o777 : 0o600);
+  }
+
   // Objects up to this size are hashed in memory before anything is written, so one that is
   // already stored costs a single lstat. Most files of an OS tree are far smaller.
   const SMALL = 1024 * 1024;
@@ -185,7 +196,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     const size = data.byteLength;
     if (await existingOk(pathOf(key), meta, size, sha256)) return { key, size, sha256, added: false };
     const tmp = tempPath();
-    const fd = openSync(tmp, 'wx', 0o600);
+    const fd = openTemp(tmp, meta);
     try {
       writeAll(fd, data);
     } catch (err) {
@@ -216,7 +227,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
         if (fd === undefined) {
           // Too big to keep in memory: spill what we have to a temp file and stream on.
           tmp = tempPath();
-          fd = openSync(tmp, 'wx', 0o600);
+          fd = openTemp(tmp, meta);
           for (const h of head) writeAll(fd, h);
           head.length = 0;
         }
@@ -266,7 +277,7 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
    * not have reached the disk.
    */
   async function sync(): Promise<void> {
-    if (!dirty && !staged.size) return;
+    if (durability === 'delegated' || (!dirty && !staged.size)) return;
     const batch = [...staged];
     staged.clear();
     dirty = false;
@@ -314,10 +325,12 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
     },
     async stagePackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
       await hold();
+      if (durability === 'delegated') throw new StoreError('E_STORE', `${dir}: a handle with delegated durability cannot publish package indexes`);
       staged.set(packageIndexPath(root, sha, importer), encodePackageIndex(sha, entries, importer));
     },
     async putPackageIndex(sha, entries, importer = DEFAULT_IMPORTER) {
       await hold();
+      if (durability === 'delegated') throw new StoreError('E_STORE', `${dir}: a handle with delegated durability cannot publish package indexes`);
       staged.set(packageIndexPath(root, sha, importer), encodePackageIndex(sha, entries, importer));
       await sync();
     },
@@ -334,6 +347,14 @@ export async function openStore(dir: string, opts: StoreOptions = {}): Promise<S
       }
     },
   };
+}
+
+/**
+ * Whether open(2) alone gives an object its mode: no suid/sgid/sticky bits (fchmod sets
+ * those; chown would clear them anyway) and nothing the umask takes away.
+ */
+function createdWithMode(meta: ObjectMeta): boolean {
+  return (meta.mode & 0o7000) === 0 && (meta.mode & UMASK & 0o777) === 0;
 }
 
 export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {

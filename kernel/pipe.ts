@@ -10,6 +10,8 @@ import { HostCommandError } from './errors.js';
 
 export interface PipeOptions {
   env?: NodeJS.ProcessEnv;
+  /** Working directory of the command (default: ours). */
+  cwd?: string;
   signal?: AbortSignal;
   /** Cap on captured stderr (default 64 KiB; only its tail goes into errors). */
   maxStderr?: number;
@@ -19,7 +21,7 @@ export interface PipeOptions {
 
 export function spawnPipe(argv: readonly string[], opts: PipeOptions = {}): Duplex {
   if (argv.length === 0) throw new TypeError('spawnPipe: empty argv');
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
   const maxErr = opts.maxStderr ?? 64 * 1024;
   let stderr = '';
   let stdoutEnded = false;

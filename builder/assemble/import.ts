@@ -21,6 +21,18 @@ const MAX_INFLIGHT = 32;
 export async function importPackage(store: Store, pkg: InstallPackage, signal?: AbortSignal): Promise<{ entries: TreeEntry[]; imported: boolean }> {
   const known = await store.getPackageIndex(pkg.sha256, ASSEMBLE_IMPORTER);
   if (known) return { entries: known.entries, imported: false };
+  const entries = await importPayload(store, pkg, signal);
+  // Published with the batch's one syncfs (the caller's store.sync() or close()).
+  await store.stagePackageIndex(pkg.sha256, entries, ASSEMBLE_IMPORTER);
+  return { entries, imported: true };
+}
+
+/**
+ * Stream the package's payload into store objects and return its tree listing; the caller
+ * records that as the package index, which publishes after the objects are durable. Also
+ * runs in a worker thread (import.worker.ts): everything it needs travels in `pkg`.
+ */
+export async function importPayload(store: Store, pkg: InstallPackage, signal?: AbortSignal): Promise<TreeEntry[]> {
   const nevra = formatNevra(pkg);
   for (const f of pkg.files) {
     const why = checkPackagePath(f.path);
@@ -106,8 +118,5 @@ export async function importPackage(store: Store, pkg: InstallPackage, signal?: 
     if (!target) throw new UnsafePathError(nevra, '/' + entry.path, 'hard-link set without content in the payload');
     entries.push({ ...entry, type: 'hardlink', linkTarget: target });
   }
-  // Published with the batch's one syncfs (the caller's store.sync() or close()).
-  await store.stagePackageIndex(pkg.sha256, entries, ASSEMBLE_IMPORTER);
-  return { entries, imported: true };
+  return entries;
 }
-

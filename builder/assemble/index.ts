@@ -16,7 +16,7 @@ import { toolVersion } from '../version.js';
 import { orderTransaction } from './order.js';
 import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
-import { ASSEMBLE_IMPORTER, importPackage } from './import.js';
+import { startImports } from './import-pool.js';
 import type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
 
 export type { AssembleInput, AssembleOutput, InstallPackage, ScriptletResult } from './types.js';
@@ -24,8 +24,8 @@ export { orderTransaction } from './order.js';
 
 export interface AssembleOptions {
   method?: CheckoutMethod;
-  /** Parallel package imports (payload decompression + hashing); default 2. */
-  concurrency?: number;
+  /** Import worker threads (import-pool.ts; default 1); 0 imports on the main thread. */
+  importWorkers?: number;
   /** Let the rpmdb step be skipped (tests of the file tree alone). */
   rpmdb?: boolean;
 }
@@ -81,32 +81,40 @@ export async function assembleRoot(input: AssembleInput, ctx: Ctx, opts: Assembl
 
   const store = await openStore(layout.store);
   try {
+    // Imports run beside the transaction (import-pool.ts): it waits for a package's
+    // entries only when it reaches that package, and stops on the first import failure.
     const tImport = Date.now();
-    const entries = new Map<string, TreeEntry[]>();
-    let imported = 0;
-    // Packages imported before (every one, on a rebuild) cost an index read and a stat per
-    // object: look them all up many at once; only the rest are imported, a few at a time.
-    const known = await pool(ordered, 8, (p) => store.getPackageIndex(p.sha256, ASSEMBLE_IMPORTER));
-    await pool(ordered, opts.concurrency ?? 2, async (p, i) => {
-      const r = known[i] ? { entries: known[i].entries, imported: false } : await importPackage(store, p, ctx.signal);
-      entries.set(p.sha256, r.entries);
-      if (r.imported) imported++;
-      ctx.log.progress?.({ stage: 'import', nevra: formatNevra(p), imported: r.imported });
+    const imports = await startImports(store, ordered, {
+      workers: opts.importWorkers,
+      signal: ctx.signal,
+      onImported: (p, imported) => ctx.log.progress?.({ stage: 'import', nevra: formatNevra(p), imported }),
     });
-    // Objects become durable before anything refers to them from a template.
-    await store.sync();
-    const importMs = Date.now() - tImport;
-
+    let importMs = 0;
+    // Objects become durable (one syncfs) before the indexes that name them are published;
+    // that flush overlaps the rest of the transaction.
+    const synced = imports.settled().then(async (r) => {
+      importMs = Date.now() - tImport;
+      await store.sync();
+      return r;
+    });
+    synced.catch(() => undefined); // awaited below; a failure also aborts the transaction
+    const txSignal = ctx.signal ? AbortSignal.any([ctx.signal, imports.failed]) : imports.failed;
+    const entries = { get: (sha: string) => imports.entriesOf(sha) };
     const installTime = input.installTime ?? pkgs.reduce((t, p) => Math.max(t, p.buildTime), 0);
     const dbReq = { format: input.recipe.rpmdb, installTime, arch: input.recipe.distro.arch, signal: ctx.signal };
     const draft = opts.rpmdb !== false ? await draftRpmdb(dirname(root), ordered, dbReq) : undefined;
     let tx: TransactionResult;
     try {
-      tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: ctx.signal });
+      tx = await runTransaction(ordered, { root, store, entries, method: opts.method ?? 'auto', log: ctx.log, signal: txSignal });
     } catch (e) {
       if (draft) await discardDraft(draft);
-      throw e;
+      await imports.close();
+      await synced.catch(() => undefined);
+      // An import failure is the cause, whatever the transaction tripped over after it.
+      throw imports.failed.aborted ? imports.failed.reason : e;
     }
+    const { imported } = await synced;
+    await imports.close();
 
     const tDb = Date.now();
     if (draft) await recordRpmdb(root, tx.installed, dbReq, ctx.log, draft);

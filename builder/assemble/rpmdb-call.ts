@@ -6,11 +6,15 @@
 // front unless a %pre or %pretrans fails: so it is written speculatively, beside the root,
 // while the transaction runs (db_load works on the other core while we wait for
 // scriptlets), and moved in at the end if nothing was skipped; otherwise written anew.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../context.js';
 import { formatNevra } from '../model/package.js';
 import { installRpmdbFiles, transactionColor, writeRpmdb, writeRpmdbFiles, type RpmdbPackage, type RpmdbResult, type WriteRpmdbOptions } from './rpmdb/index.js';
+import { RpmdbError, type RpmdbErrorCode } from './rpmdb/errors.js';
+import type { DraftAnswer, DraftRequest } from './rpmdb.worker.js';
 import type { InstallPackage } from './types.js';
 
 export interface RpmdbRequest {
@@ -44,9 +48,45 @@ function rpmdbInput(pkgs: readonly InstallPackage[], req: RpmdbRequest): { pkgs:
 export async function draftRpmdb(scratchParent: string, pkgs: readonly InstallPackage[], req: RpmdbRequest): Promise<RpmdbDraft> {
   const scratch = await mkdtemp(join(scratchParent, `.trash-${process.pid}-rpmdb-`));
   const { pkgs: input, opts } = rpmdbInput(pkgs, req);
-  const files = writeRpmdbFiles(scratch, input, opts);
+  const files = draftInWorker(scratch, input, opts) ?? writeRpmdbFiles(scratch, input, opts);
   files.catch(() => undefined); // awaited (or discarded) by recordRpmdb
   return { packages: pkgs, scratch, files };
+}
+
+/**
+ * The worker's code beside this module, compiled (the CLI bundle, dist/). Run from the
+ * TypeScript sources (tests) the draft is written on this thread: the worker would need
+ * tsx's loader, which does not take inside vitest's forks.
+ */
+function workerSource(): URL | undefined {
+  const js = new URL('./rpmdb.worker.js', import.meta.url);
+  return existsSync(js) ? js : undefined;
+}
+
+/** writeRpmdbFiles on a worker thread (rpmdb.worker.ts); undefined when there is no worker code to run. */
+function draftInWorker(dir: string, pkgs: RpmdbPackage[], opts: WriteRpmdbOptions): Promise<string[]> | undefined {
+  const source = workerSource();
+  if (!source) return undefined;
+  const { signal, ...plain } = opts;
+  return new Promise<string[]>((resolve, reject) => {
+    const w = new Worker(source);
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', abort);
+      f();
+      void w.terminate();
+    };
+    const abort = () => settle(() => reject(signal?.reason ?? new Error('aborted')));
+    signal?.addEventListener('abort', abort, { once: true });
+    w.once('message', (a: DraftAnswer) =>
+      settle(() => ('files' in a ? resolve(a.files) : reject(new RpmdbError((a.error.code?.startsWith('E_RPMDB_') ? a.error.code : 'E_RPMDB_WRITE') as RpmdbErrorCode, a.error.message)))),
+    );
+    w.once('error', (e) => settle(() => reject(new RpmdbError('E_RPMDB_WRITE', `rpmdb writer thread failed: ${e.message}`, { cause: e }))));
+    w.once('exit', (code) => settle(() => reject(new RpmdbError('E_RPMDB_WRITE', `rpmdb writer thread exited (${code}) without an answer`))));
+    w.postMessage({ dir, pkgs, opts: plain } satisfies DraftRequest);
+  });
 }
 
 export async function recordRpmdb(root: string, installed: readonly InstallPackage[], req: RpmdbRequest, log: Logger, draft?: RpmdbDraft): Promise<RpmdbResult> {

@@ -20,8 +20,8 @@ import type { InstallPackage, Scriptlet, ScriptletResult } from './types.js';
 export interface TransactionOptions {
   root: string;
   store: Store;
-  /** Tree listings by package sha256 (importPackage's result). */
-  entries: Map<string, TreeEntry[]>;
+  /** Tree listings by package sha256 (importPackage's result); a promise while it is still importing (import-pool.ts). */
+  entries: { get(sha256: string): TreeEntry[] | undefined | Promise<TreeEntry[] | undefined> };
   method: CheckoutMethod;
   log: Logger;
   signal?: AbortSignal;
@@ -99,9 +99,9 @@ export async function runTransaction(ordered: readonly InstallPackage[], o: Tran
           continue;
         }
       }
-      const t = Date.now();
-      const entries = o.entries.get(pkg.sha256);
+      const entries = await o.entries.get(pkg.sha256);
       if (!entries) throw new Error(`${nevra}: not imported into the store`);
+      const t = Date.now();
       const c = await checkoutPackage(rc, pkg, entries);
       unpackMs += Date.now() - t;
       files += c.files;

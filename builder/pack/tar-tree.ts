@@ -122,7 +122,7 @@ async function walkTree(root: string, xattrs: XattrReader | undefined, signal?: 
     const fmt = st.mode & S_IFMT;
     const inode = st.nlink > 1 && fmt === S_IFREG ? `${st.dev}:${st.ino}` : undefined;
     const linkpath = fmt === S_IFLNK ? readlinkSync(abs) : undefined;
-    if (fmt !== S_IFLNK) xattrs?.add(abs);
+    if (fmt !== S_IFLNK) xattrs?.add(arc);
     entries.push({ arc, mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeMs: st.mtimeMs, inode, rdev: st.rdev, linkpath });
     if (fmt !== S_IFDIR) continue;
     signal?.throwIfAborted();
@@ -155,7 +155,7 @@ export interface TarPlan {
 export async function planTar(root: string, opts: TarTreeOptions = {}, stats: TreeStats = emptyStats()): Promise<TarPlan> {
   const sde = opts.sourceDateEpoch;
   if (!isAbsolute(root)) throw new TypeError(`planTar: root must be an absolute path: ${root}`);
-  const reader = opts.xattrs === false ? undefined : openXattrReader(opts.signal);
+  const reader = opts.xattrs === false ? undefined : openXattrReader({ base: root, signal: opts.signal });
   let entries: Entry[];
   try {
     entries = await walkTree(root, reader, opts.signal);
@@ -209,7 +209,7 @@ export async function planTar(root: string, opts: TarTreeOptions = {}, stats: Tr
     }
     e.type = type;
     // Hard links and symlinks carry no xattrs of their own in GNU tar's archives.
-    const x = type !== 'hardlink' && type !== 'symlink' ? xattrs.get(root + e.arc.slice(1)) : undefined;
+    const x = type !== 'hardlink' && type !== 'symlink' ? xattrs.get(e.arc) : undefined;
     if (x) {
       const r: Record<string, Buffer> = {};
       for (const [k, v] of Object.entries(x)) r[k] = Buffer.from(v, 'base64');

@@ -9,7 +9,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable, Transform, pipeline } from 'node:stream';
-import { compressionFromRpmName, decompressStream, detectCompression, type Compression } from '../compress/index.js';
+import { canDecompressWhole, compressionFromRpmName, decompressStream, decompressWhole, detectCompression, type Compression } from '../compress/index.js';
 import { ByteReader } from './byte-reader.js';
 import { CPIO_NAME_MAX, NEWC_HEADER_SIZE, TRAILER_NAME, cpioMagic, pad4, parseNewcHeader, parseStrippedHeader } from './cpio.js';
 import { digestError, formatError, RpmError } from './errors.js';
@@ -131,26 +131,47 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
 
   const first = await readFirstBytes(path, h.payloadOffset, h.fileSize);
   const kind = payloadCompression(h, first);
-  const src = createReadStream(path, { start: h.payloadOffset, highWaterMark: BODY_CHUNK });
-  const tap = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      for (const c of compressed) c.hash.update(chunk);
-      md5Hash?.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  const dec = decompressStream(kind, { signal: opts.signal });
   let pipeError: Error | undefined;
-  const piped = new Promise<void>((resolve) =>
-    pipeline(src, tap, dec, (err) => {
-      pipeError = err ?? undefined;
-      resolve();
-    }),
-  );
+  let piped: Promise<void>;
+  let plain: AsyncIterator<Buffer>;
+  let stop: () => void;
+  // A small payload is decoded in one piece in this thread when that beats a decompressor
+  // child (see compress/index.ts); everything else streams.
+  const whole = recorded !== undefined && recorded > 0 ? await decodeWhole(path, h.payloadOffset, h.fileSize, kind, recorded) : undefined;
+  if (whole) {
+    for (const c of compressed) c.hash.update(whole.compressed);
+    md5Hash?.update(whole.compressed);
+    plain = (async function* () {
+      yield whole.plain;
+    })();
+    piped = Promise.resolve();
+    stop = () => undefined;
+  } else {
+    const src = createReadStream(path, { start: h.payloadOffset, highWaterMark: BODY_CHUNK });
+    const tap = new Transform({
+      transform(chunk: Buffer, _e, cb) {
+        for (const c of compressed) c.hash.update(chunk);
+        md5Hash?.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    const dec = decompressStream(kind, { signal: opts.signal });
+    piped = new Promise<void>((resolve) =>
+      pipeline(src, tap, dec, (err) => {
+        pipeError = err ?? undefined;
+        resolve();
+      }),
+    );
+    plain = dec[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    stop = () => {
+      src.destroy();
+      dec.destroy();
+    };
+  }
   const wrapPipeError = (e: unknown): Error =>
     e instanceof RpmError ? e : formatError(subject, `payload (${kind}) is corrupt: ${(e as Error).message}`, { cause: e });
   const reader: ByteReader = new ByteReader(
-    dec[Symbol.asyncIterator]() as AsyncIterator<Buffer>,
+    plain,
     limit,
     {
       eof: (what: string): Error => formatError(subject, `payload ends early, in ${what} (after ${reader.consumed} bytes of cpio${recorded !== undefined ? `, header says ${recorded}` : ''})`),
@@ -257,10 +278,7 @@ export async function* payloadEntries(path: string, opts: PayloadOptions = {}): 
     }
     completed = true;
   } finally {
-    if (!completed) {
-      src.destroy();
-      dec.destroy();
-    }
+    if (!completed) stop();
   }
 }
 
@@ -311,6 +329,24 @@ function strippedEntry(
     rdevMajor: (rdev >> 8) & 0xfff,
     rdevMinor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
   };
+}
+
+/** The compressed payload and its decoding, when small enough to decode in one piece here. */
+async function decodeWhole(path: string, offset: number, fileSize: number, kind: Compression, size: number): Promise<{ compressed: Buffer; plain: Buffer } | undefined> {
+  const n = fileSize - offset;
+  if (!canDecompressWhole(kind, n, size)) return undefined;
+  const { open } = await import('node:fs/promises');
+  const fh = await open(path, 'r');
+  let compressed: Buffer;
+  try {
+    compressed = Buffer.allocUnsafe(n);
+    const { bytesRead } = await fh.read(compressed, 0, n, offset);
+    if (bytesRead !== n) return undefined; // changed under us: the stream path reports it
+  } finally {
+    await fh.close();
+  }
+  const plain = await decompressWhole(kind, compressed, size);
+  return plain && { compressed, plain };
 }
 
 async function readFirstBytes(path: string, offset: number, fileSize: number): Promise<Buffer> {

@@ -41,6 +41,21 @@ describe('openXattrReader', () => {
     expect(Buffer.from(got.get(join(root, 'd', ODD))!['user.bin'], 'base64')).toEqual(Buffer.from([0, 0xff, 0x80]));
     expect(Buffer.from(got.get(join(root, 'd'))!['user.dir'], 'base64').toString()).toBe('yes');
   });
+  it.runIf(tools('getfattr', 'setfattr', 'xargs'))('with a base, paths are "./…" under it (and a name like an option stays a name)', async () => {
+    writeFileSync(join(root, '-x'), 'dash');
+    execFileSync('setfattr', ['-n', 'user.dash', '-v', 'yes', join(root, '-x')]);
+    execFileSync('setfattr', ['-n', 'user.top', '-v', 'yes', root]);
+    const r = openXattrReader({ base: root });
+    for (const p of ['.', './-x', './d', './plain']) r.add(p);
+    const got = await r.done();
+    expect([...got.keys()].sort()).toEqual(['.', './-x', './d']);
+    expect(Buffer.from(got.get('./-x')!['user.dash'], 'base64').toString()).toBe('yes');
+    const bad = openXattrReader({ base: root });
+    expect(() => bad.add('-x')).toThrow(/\.\/…/);
+    expect((await bad.done()).size).toBe(0);
+    execFileSync('setfattr', ['-x', 'user.top', root]);
+    execFileSync('rm', [join(root, '-x')]);
+  });
   it.runIf(tools('getfattr', 'xargs'))('no paths: an empty map', async () => {
     expect((await openXattrReader().done()).size).toBe(0);
   });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { decompressStream, detectCompression, type Compression } from '../../builder/compress/index.js';
+import { decompressStream, decompressWhole, detectCompression, WHOLE_MAX, type Compression } from '../../builder/compress/index.js';
 import { tools } from '../helpers/env.js';
 
 // Half random (incompressible), half repetitive, and big enough to exercise backpressure.
@@ -53,5 +53,34 @@ describe.skipIf(!tools('gzip', 'bzip2', 'xz', 'zstd'))('decompressStream', () =>
       break;
     }
     expect(d.destroyed).toBe(true);
+  });
+});
+
+// A worktree whose node_modules predates the zstddec dependency falls back to the CLI (and
+// skips the first test); CI installs it (npm ci) and must run it.
+const wasmInstalled = await import(['zstddec'][0]).then(
+  () => true,
+  () => false,
+);
+
+describe.skipIf(!tools('zstd'))('decompressWhole (in-process zstd for small payloads)', () => {
+  const small = plain.subarray(0, 3 << 20);
+  const packed = execFileSync('zstd', ['-c', '-q', '-19'], { input: small, maxBuffer: 64 << 20 });
+  it.skipIf(!wasmInstalled && process.env.CI !== 'true')('gives exactly the bytes the zstd CLI gives', async () => {
+    expect((await decompressWhole('zstd', packed, small.length))?.equals(small)).toBe(true);
+    // Concatenated frames, as zstd -dc reads them.
+    const part = small.subarray(0, 1 << 20);
+    const frame = execFileSync('zstd', ['-c', '-q'], { input: part, maxBuffer: 64 << 20 });
+    expect((await decompressWhole('zstd', Buffer.concat([frame, frame]), 2 * part.length))?.equals(Buffer.concat([part, part]))).toBe(true);
+  });
+  it('declines (undefined: the caller streams) on corrupt input, a wrong size, big outputs or other formats', async () => {
+    const bad = Buffer.from(packed);
+    bad.fill(0x55, Math.floor(bad.length / 2), Math.floor(bad.length / 2) + 64);
+    expect(await decompressWhole('zstd', bad, small.length)).toBeUndefined();
+    expect(await decompressWhole('zstd', packed.subarray(0, packed.length >> 1), small.length)).toBeUndefined();
+    expect(await decompressWhole('zstd', packed, small.length - 1)).toBeUndefined(); // grows past the header's size
+    expect(await decompressWhole('zstd', packed, small.length + 1)).toBeUndefined(); // ends early
+    expect(await decompressWhole('zstd', packed, WHOLE_MAX + 1)).toBeUndefined();
+    expect(await decompressWhole('xz', packed, small.length)).toBeUndefined();
   });
 });
