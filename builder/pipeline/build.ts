@@ -132,7 +132,8 @@ async function purgeTrash(checkoutsDir: string, ours: readonly string[], ctx: Ct
     if (pid && pid !== process.pid && !isRunning(pid)) trash.push(join(checkoutsDir, entry));
   }
   if (!trash.length) return;
-  const script = 'for d do flock -n -E 0 "$d" rm -rf --one-file-system -- "$d"; done';
+  // Without flock(1) (util-linux), plain rm: a race only makes one of two rm's complain.
+  const script = 'for d do if command -v flock >/dev/null; then flock -n -E 0 "$d" rm -rf --one-file-system -- "$d"; else rm -rf --one-file-system -- "$d"; fi; done';
   await spawnDetached(['nice', '-n', '19', 'sh', '-c', script, 'vzbuild-purge', ...trash], { env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } }).then(
     (pid) => ctx.log.debug(`removing ${trash.join(', ')} (pid ${pid}, in the background)`),
     (e: Error) => ctx.log.warn(`could not remove ${trash.join(', ')}: ${e.message}`),

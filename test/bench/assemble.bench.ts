@@ -8,10 +8,15 @@
 // against the tar stream it gave the first time). Each side is a separate process timed by
 // /usr/bin/time (wall seconds, CPU seconds user+sys incl. children, peak RSS of the process
 // tree's largest member). Before each timed run the bench syncs and waits BENCH_SETTLE seconds
-// (default 35): ext4 skips inodes freed in the last 30 s when it allocates new ones, so
+// (default 35): ext4 without a journal skips recently freed inodes when it allocates new
+// ones (Linux 6.x: freed in the last 60 s, 360 s while their inode-table block is dirty;
+// each allocation scans past all of them: fs/ext4/ialloc.c recently_deleted()), so
 // creating a tree right after another tree was deleted (a previous phase, its temp dirs) costs
 // several times the system CPU — on this machine `cp -a` of the 30k-entry tree took 17 s
-// right after an rm -rf and 11 s later. dnf runs first.
+// right after an rm -rf and 11 s later. dnf runs first. A --force rebuild replaces the
+// previous checkout and deletes the old tree after publishing, in a detached low-priority
+// process that this timing does not wait for (nor counts), as it does not count deleting
+// dnf's previous root.
 // Run: npx tsx test/bench/assemble.bench.ts
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
