@@ -8,7 +8,7 @@
 // against the tar stream it gave the first time). Each side is a separate process timed by
 // /usr/bin/time (wall seconds, CPU seconds user+sys incl. children, peak RSS of the process
 // tree's largest member). Before each timed run the bench syncs and waits BENCH_SETTLE seconds
-// (default 35): ext4 without a journal skips recently freed inodes when it allocates new
+// (default 65): ext4 without a journal skips recently freed inodes when it allocates new
 // ones (Linux 6.x: freed in the last 60 s, 360 s while their inode-table block is dirty;
 // each allocation scans past all of them: fs/ext4/ialloc.c recently_deleted()), so
 // creating a tree right after another tree was deleted (a previous phase, its temp dirs) costs
@@ -30,7 +30,7 @@ interface Timed {
   rssMiB: number;
 }
 
-const SETTLE = Number(process.env.BENCH_SETTLE ?? 35);
+const SETTLE = Number(process.env.BENCH_SETTLE ?? 65);
 
 function timed(argv: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   const out = join(tmp.path, 'time.out');
