@@ -9,6 +9,7 @@
 // under a temp name and renamed; a file that does not deserialize, or names another
 // package, is a miss (and is rewritten), so a torn or foreign file costs only a re-parse.
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { InstallPackage } from './types.js';
@@ -33,8 +34,10 @@ export interface HeaderCache {
 
 const SHA_RE = /^[0-9a-f]{64}$/;
 
+const versionDir = (toolVersion: string) => `v${HEADER_CACHE_VERSION}-${toolVersion.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+
 export function openHeaderCache(dir: string, toolVersion: string): HeaderCache {
-  const root = join(dir, `v${HEADER_CACHE_VERSION}-${toolVersion.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+  const root = join(dir, versionDir(toolVersion));
   let made = false;
   return {
     get(sha256, path) {
@@ -73,8 +76,25 @@ export function openHeaderCache(dir: string, toolVersion: string): HeaderCache {
         } catch {
           // never made, or renamed already
         }
-        throw e;
+        // A cache: a write that fails (disk full, the dir removed by gc meanwhile) costs the
+        // next build a re-parse, never this build.
+        void e;
       }
     },
   };
+}
+
+/**
+ * `vzbuild gc`: remove the caches of other cache formats or vzbuild versions (each version
+ * starts its own, so they pile up across upgrades). Returns the directories (to be) removed.
+ */
+export async function pruneHeaderCaches(dir: string, toolVersion: string, dryRun = false): Promise<string[]> {
+  const keep = versionDir(toolVersion);
+  const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    throw e;
+  });
+  const stale = names.filter((n) => n !== keep && /^v\d+-/.test(n)).map((n) => join(dir, n));
+  if (!dryRun) for (const d of stale) await rm(d, { recursive: true, force: true });
+  return stale;
 }

@@ -1,12 +1,12 @@
 // The parsed-header cache: what comes back is what the parser made (real stub RPMs of the
 // RHEL 6 closure), at the package's current path; torn, foreign or old-format files are
 // misses, never errors or wrong packages.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readInstallPackage } from '../../builder/assemble/from-rpm.js';
-import { HEADER_CACHE_VERSION, openHeaderCache } from '../../builder/assemble/header-cache.js';
+import { HEADER_CACHE_VERSION, openHeaderCache, pruneHeaderCaches } from '../../builder/assemble/header-cache.js';
 import { hashFile } from '../../cache/index.js';
 import { tempDir, tools } from '../helpers/env.js';
 import { rhel6CoreStubRepo } from '../helpers/stub-repo.js';
@@ -43,5 +43,23 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('assemble: parsed-header cac
     // and a put repairs them
     cache.put(a);
     expect(cache.get(a.sha256, a.path)).toStrictEqual(a);
+
+    // gc removes the caches of other versions, keeps this one's and anything not a cache dir.
+    const other = join(tmp.path, `v${HEADER_CACHE_VERSION}-1.2.2`);
+    mkdirSync(other);
+    writeFileSync(join(other, a.sha256), 'x');
+    mkdirSync(join(tmp.path, 'notes'));
+    expect(await pruneHeaderCaches(tmp.path, '1.2.3', true)).toEqual([other]);
+    expect(existsSync(other)).toBe(true);
+    expect(await pruneHeaderCaches(tmp.path, '1.2.3')).toEqual([other]);
+    expect(readdirSync(tmp.path).sort()).toEqual(['notes', dir]);
+    // A cache whose directory vanished under it (gc of an older version's cache while that
+    // version builds) misses and skips writes; it never fails the build.
+    const gone = openHeaderCache(join(tmp.path, 'gone'), '9');
+    gone.put(a);
+    expect(gone.get(a.sha256, a.path)).toStrictEqual(a);
+    await pruneHeaderCaches(join(tmp.path, 'gone'), '10');
+    expect(() => gone.put(b)).not.toThrow();
+    expect(gone.get(b.sha256, b.path)).toBeUndefined();
   });
 });

@@ -3,6 +3,8 @@
 import type { Command } from 'commander';
 import { cacheLayout } from '../../../cache/layout.js';
 import { fsckStore, gcStore } from '../../../cache/index.js';
+import { pruneHeaderCaches } from '../../assemble/header-cache.js';
+import { toolVersion } from '../../version.js';
 import type { CliIo } from '../main.js';
 import { ctxFrom, emit } from '../shared.js';
 
@@ -19,10 +21,12 @@ export function register(program: Command, io: CliIo): void {
     .option('--wait <seconds>', 'how long to wait for running builds to release the store', '600')
     .action(async (opts: { dryRun?: boolean; keepIndexes?: boolean; wait: string }, cmd: Command) => {
       const ctx = ctxFrom(cmd, io);
-      const r = await gcStore(cacheLayout(ctx.settings.cacheDir).store, { dryRun: !!opts.dryRun, keepIndexes: !!opts.keepIndexes, lockTimeoutMs: Number(opts.wait) * 1000 });
+      const layout = cacheLayout(ctx.settings.cacheDir);
+      const store = await gcStore(layout.store, { dryRun: !!opts.dryRun, keepIndexes: !!opts.keepIndexes, lockTimeoutMs: Number(opts.wait) * 1000 });
+      const r = { ...store, headerCaches: { removed: await pruneHeaderCaches(layout.headers, await toolVersion(), !!opts.dryRun) } };
       emit(ctx, io, r, (x) =>
         [
-          `${x.dryRun ? 'would remove' : 'removed'} ${x.objects.removed} object(s), ${x.indexes.removed} package index(es), ${x.roots.removed.length} dead root(s), ${x.tempsRemoved} temp(s)`,
+          `${x.dryRun ? 'would remove' : 'removed'} ${x.objects.removed} object(s), ${x.indexes.removed} package index(es), ${x.roots.removed.length} dead root(s), ${x.tempsRemoved} temp(s), ${x.headerCaches.removed.length} old header cache(s)`,
           `kept ${x.objects.kept} object(s), ${x.indexes.kept} package index(es), ${x.roots.live} live root(s)`,
           `${x.dryRun ? 'would free' : 'freed'} ${mib(x.bytesFreed)} (${mib(x.bytesUnlinked)} unlinked from the store; the rest is still linked from checkouts)`,
         ].join('\n'),
