@@ -16,6 +16,7 @@ import type { Store, TreeEntry } from '../../cache/index.js';
 import { formatNevra } from '../model/package.js';
 import { ASSEMBLE_IMPORTER, importPayload } from './import.js';
 import { deserializeError, type ImportReply, type ImportRequest, type ImportWorkerData } from './import-protocol.js';
+import { pool } from './pool.js';
 import type { InstallPackage } from './types.js';
 
 export interface ImportPoolOptions {
@@ -55,26 +56,13 @@ function slotFor(pkg: InstallPackage): Slot {
   return { pkg, promise, resolve, reject };
 }
 
-async function lookAll<T, R>(items: readonly T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, run));
-  return out;
-}
-
 export async function startImports(store: Store, ordered: readonly InstallPackage[], opts: ImportPoolOptions = {}): Promise<ImportPool> {
   const slots = new Map<string, Slot>();
   for (const p of ordered) if (!slots.has(p.sha256)) slots.set(p.sha256, slotFor(p));
   // Packages imported before (every one, on a rebuild) cost an index read and a stat per
   // object: look them all up many at once.
   const all = [...slots.values()];
-  const known = await lookAll(all, 8, (s) => store.getPackageIndex(s.pkg.sha256, ASSEMBLE_IMPORTER));
+  const known = await pool(all, 8, (s) => store.getPackageIndex(s.pkg.sha256, ASSEMBLE_IMPORTER));
   const queue: Slot[] = [];
   all.forEach((s, i) => {
     const k = known[i];

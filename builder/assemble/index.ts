@@ -14,6 +14,7 @@ import { readInstallPackage } from './from-rpm.js';
 import { openHeaderCache } from './header-cache.js';
 import { toolVersion } from '../version.js';
 import { orderTransaction } from './order.js';
+import { pool } from './pool.js';
 import { discardDraft, draftRpmdb, recordRpmdb } from './rpmdb-call.js';
 import { runTransaction, type TransactionResult } from './transaction.js';
 import { startImports } from './import-pool.js';
@@ -28,19 +29,6 @@ export interface AssembleOptions {
   importWorkers?: number;
   /** Let the rpmdb step be skipped (tests of the file tree alone). */
   rpmdb?: boolean;
-}
-
-async function pool<T, R>(items: readonly T[], n: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  return out;
 }
 
 const lockNevra = (p: Nevra) => formatNevra(p);

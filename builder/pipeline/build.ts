@@ -22,7 +22,7 @@ import type { Recipe } from '../model/recipe.js';
 import { artifactFileName, packTemplate, templateCacheName } from '../pack/index.js';
 import type { PackFormat, PackOptions, PackResult } from '../pack/types.js';
 import { fetchLock, type FetchResult } from './fetch.js';
-import { findKeptRoot, forgetKeptRoot, recordKeptRoot, treeIdOf, type KeptRoot } from './kept-root.js';
+import { findKeptRoot, forgetKeptRoot, KEPT_ROOT_VERSION, recordKeptRoot, type KeptRoot } from './kept-root.js';
 import { resolveRecipe } from './resolve.js';
 import { toolVersion } from '../version.js';
 
@@ -76,6 +76,15 @@ export function buildIdOf(lock: Lockfile, recipe: Recipe, formats: PackFormat[],
   return createHash('sha256').update(canonical(input)).digest('hex');
 }
 
+/**
+ * The tree id: what decides the installed root, not how it is compressed or where it goes
+ * (formats, levels and output dir are not in it). A kept root of this id can be packed again.
+ */
+export function treeIdOf(lock: Lockfile, recipe: Recipe, sourceDateEpoch: number, toolVersion: string): string {
+  const input = { v: KEPT_ROOT_VERSION, lock: lockDigest(lock), hooks: recipe.hooks, rpmdb: recipe.rpmdb, sourceDateEpoch, tool: toolVersion };
+  return createHash('sha256').update(canonical(input)).digest('hex');
+}
+
 async function exists(p: string): Promise<boolean> {
   try {
     await access(p);
@@ -101,7 +110,7 @@ const TRASH = '.trash-';
  * directory, deleted later by purgeTrash. Nothing is deleted here: a big rm -rf running
  * while the build makes its own tree competes for the 2 cores and, on ext4 without a
  * journal, makes every new inode allocation skip the inodes it just freed (they stay
- * unusable for 30 s), which tripled the checkout's mkdir cost.
+ * unusable for 60 s), which tripled the checkout's mkdir cost.
  */
 async function moveToTrash(checkoutsDir: string, paths: readonly string[]): Promise<string[]> {
   const trash: string[] = [];

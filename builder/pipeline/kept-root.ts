@@ -12,20 +12,16 @@
 // afresh. --force always installs afresh. Pre-cache hooks ran on the kept root before its
 // first pack (their changes are in the recorded tar) and do not run again; post-cache hooks
 // run on every published cache.
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stableJson, unlinkQuiet, writeFileAtomic } from '../../cache/atomic.js';
-import { lockDigest } from '../lockfile/index.js';
-import type { Lockfile } from '../model/lockfile.js';
-import type { Recipe } from '../model/recipe.js';
 
 export const KEPT_ROOT_VERSION = 1;
 const SUFFIX = '.packed.json';
 
 export interface KeptRoot {
   version: typeof KEPT_ROOT_VERSION;
-  /** treeIdOf() of the inputs the root was installed from. */
+  /** treeIdOf() (build.ts) of the inputs the root was installed from. */
   treeId: string;
   /** The checkout directory. */
   root: string;
@@ -34,12 +30,6 @@ export interface KeptRoot {
   hardLinks: string[][];
   /** The uncompressed tar stream the root gave right after it was built. */
   tar: { sha256: string; size: number };
-}
-
-/** sha256 of every input that decides the installed tree (not how it is compressed or where it goes). */
-export function treeIdOf(lock: Lockfile, recipe: Recipe, sourceDateEpoch: number, toolVersion: string): string {
-  const input = JSON.stringify({ v: KEPT_ROOT_VERSION, lock: lockDigest(lock), hooks: recipe.hooks, rpmdb: recipe.rpmdb, sourceDateEpoch, tool: toolVersion });
-  return createHash('sha256').update(input).digest('hex');
 }
 
 const recordPath = (root: string) => root + SUFFIX;
