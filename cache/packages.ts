@@ -9,12 +9,16 @@ import { lstat, mkdir, open, readdir, readlink, rename, stat, symlink, unlink } 
 import { join } from 'node:path';
 import { isErrno } from '../builder/errors.js';
 import { acquireLock, type FileLock, type LockOptions } from './lock.js';
+import { acquireStoreLock, type LockMode, type StoreLock, type StoreLockOptions } from './store-lock.js';
 import { cacheLayout } from './layout.js';
 
 export interface PackageCache {
   dir: string;
   partial: string;
+  /** Per-package download locks. */
   locks: string;
+  /** The package-use readers/writer lock (lockPackageUse). */
+  useLock: string;
 }
 
 export interface CacheKey {
@@ -24,7 +28,7 @@ export interface CacheKey {
 
 export function packageCache(root: string): PackageCache {
   const l = cacheLayout(root);
-  return { dir: l.packages, partial: join(l.packages, '.partial'), locks: join(l.locks, 'packages') };
+  return { dir: l.packages, partial: join(l.packages, '.partial'), locks: join(l.locks, 'packages'), useLock: join(l.locks, 'package-use') };
 }
 
 /** The one mapping from a sha256 to its cache path. */
@@ -113,6 +117,15 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The package-use lock: fetches and builds hold it shared from the first cache lookup to
+ * the last read of a package; `vzbuild gc` holds it exclusive while it prunes packages, so
+ * it never removes one between a build finding it and unpacking it.
+ */
+export function lockPackageUse(c: PackageCache, mode: LockMode, opts: StoreLockOptions = {}): Promise<StoreLock> {
+  return acquireStoreLock(c.useLock, mode, opts);
 }
 
 /** Take the per-package lock (waits for a peer downloading the same package). */

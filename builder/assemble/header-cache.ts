@@ -36,8 +36,13 @@ const SHA_RE = /^[0-9a-f]{64}$/;
 
 const versionDir = (toolVersion: string) => `v${HEADER_CACHE_VERSION}-${toolVersion.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 
+/** Where this vzbuild version keeps its parsed headers under `dir`. */
+export function headerCacheDir(dir: string, toolVersion: string): string {
+  return join(dir, versionDir(toolVersion));
+}
+
 export function openHeaderCache(dir: string, toolVersion: string): HeaderCache {
-  const root = join(dir, versionDir(toolVersion));
+  const root = headerCacheDir(dir, toolVersion);
   let made = false;
   return {
     get(sha256, path) {

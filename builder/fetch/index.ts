@@ -8,7 +8,8 @@ import type { Ctx } from '../context.js';
 import { formatNevra } from '../model/package.js';
 import type { LockedPackage } from '../model/lockfile.js';
 import type { RecipeRepo } from '../model/recipe.js';
-import { claimPartial, commitPackage, discardPartial, findCachedPackage, lockPackage, packageCache, syncPackageDirs, type PackageCache } from '../../cache/packages.js';
+import { claimPartial, commitPackage, discardPartial, findCachedPackage, lockPackage, lockPackageUse, packageCache, syncPackageDirs, type PackageCache } from '../../cache/packages.js';
+import { touchUsed } from '../../cache/prune.js';
 import { hashFile, parseChecksum } from './checksum.js';
 import { downloadFile, HostLimiter, type DownloadOptions } from './download.js';
 import { OfflineMissingError } from './errors.js';
@@ -21,8 +22,18 @@ export type { FetchedPackage, FetchInput, FetchOptions, FetchResult, FetchStats 
 export { metadataOpener } from './metadata-opener.js';
 
 export async function fetchPackages(input: FetchInput, ctx: Ctx, opts: FetchOptions = {}): Promise<FetchResult> {
-  const t0 = Date.now();
   const cache = packageCache(ctx.settings.cacheDir);
+  // Shared with other fetches and builds; only gc's package pruning waits for it.
+  const use = await lockPackageUse(cache, 'shared', { signal: ctx.signal });
+  try {
+    return await fetchLocked(input, cache, ctx, opts);
+  } finally {
+    await use.release();
+  }
+}
+
+async function fetchLocked(input: FetchInput, cache: PackageCache, ctx: Ctx, opts: FetchOptions): Promise<FetchResult> {
+  const t0 = Date.now();
   const progress = (e: FetchProgress) => ctx.log.progress?.(e as unknown as Record<string, unknown>);
   const stats: FetchStats = { files: input.packages.length, downloaded: 0, cached: 0, bytesDownloaded: 0, bytesResumed: 0, retries: 0, signaturesChecked: 0, ms: 0 };
   const results: FetchedPackage[] = new Array(input.packages.length);
@@ -124,6 +135,8 @@ async function lookup(cache: PackageCache, p: LockedPackage, verify: boolean | u
   const key = parseChecksum(p.checksum, formatNevra(p));
   const hit = await findCachedPackage(cache, key, p.size);
   if (hit && verify && (await hashFile(hit.path, 'sha256', signal)) !== hit.sha256) return undefined;
+  // Last used now: gc keeps what builds keep using (see cache/prune.ts).
+  if (hit) await touchUsed(hit.path);
   return hit;
 }
 

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { access, readdir, readFile, rename } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { cacheLayout, rootIdFor, storePaths, unregisterRoot } from '../../cache/index.js';
+import { lockPackageUse, packageCache } from '../../cache/packages.js';
 import { spawnDetached } from '../../kernel/detach.js';
 import { exec } from '../../kernel/exec.js';
 import { assembleRoot } from '../assemble/index.js';
@@ -252,21 +253,32 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     }
   }
 
-  // 4. Fetch (verified, content-addressed package cache).
-  const fetched = await fetchLock(lock, recipe.repos, ctx, { offline: opts.offline });
+  // 4. Fetch (verified, content-addressed package cache). The package-use lock is held
+  // until the root is assembled: `vzbuild gc` never prunes a package this build has found
+  // but not yet unpacked.
+  const packageUse = await lockPackageUse(packageCache(ctx.settings.cacheDir), 'shared', { signal: ctx.signal });
+  let fetched: FetchResult;
+  try {
+    fetched = await fetchLock(lock, recipe.repos, ctx, { offline: opts.offline });
+  } catch (e) {
+    await packageUse.release();
+    throw e;
+  }
 
   // 5. Assemble into a fresh root (the previous checkout of this id, or a leftover of an
   // interrupted build, is moved aside now and deleted once the cache is published).
   const root = join(layout.checkouts, `${name}-${buildId.slice(0, 16)}`);
-  await forgetKeptRoot(root);
-  const trash = await moveToTrash(layout.checkouts, [root]);
   let asm: AssembleOutput;
   let packed: Awaited<ReturnType<typeof packTemplate>>;
+  const trash: string[] = [];
   try {
+    await forgetKeptRoot(root);
+    trash.push(...(await moveToTrash(layout.checkouts, [root])));
     asm = await assembleRoot(
       { lock, packages: fetched.packages.map((p) => ({ nevra: p.nevra, path: p.path, sha256: p.sha256 })), recipe, root, installTime: sde },
       ctx,
     );
+    await packageUse.release();
     if (asm.skipped.length && ctx.settings.strict) throw new BuilderError('E_SCRIPTLET', `${asm.skipped.length} package(s) not installed (their %pre failed): ${asm.skipped.join(', ')}`);
 
     // 6. Pack: pre-cache hooks see the root, post-cache hooks the published cache.
@@ -279,6 +291,7 @@ export async function buildRecipe(recipe: Recipe, ctx: Ctx, opts: BuildOptions =
     await runHostHooks('post-cache', recipe.hooks.postCache, packed.artifacts[0]?.path ?? outputDir, ctx);
     trash.push(...(await pruneCheckouts(layout.checkouts, layout.store, name, root)));
   } finally {
+    await packageUse.release(); // a second release is a no-op
     // Also after a failure: trash of ours is not left for the next build to find.
     await purgeTrash(layout.checkouts, trash, ctx);
   }

@@ -4,6 +4,7 @@
 // metadata parsers nor the solver (pipeline/resolve-fresh.ts, imported on a miss). Local
 // (file://, plain path) repos open directly; remote ones (http(s) baseurl, mirrorlist,
 // metalink) through the fetch stage's mirror-failover opener, also loaded only when needed.
+import { touchUsed } from '../../cache/prune.js';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ async function defaultOpeners(repos: RecipeRepo[], ctx: Ctx): Promise<{ open: (r
 }
 
 /** Bump when the resolver's answers change for the same inputs (invalidates cached results). */
-const RESOLVE_CACHE_VERSION = 2;
+export const RESOLVE_CACHE_VERSION = 2;
 
 /**
  * Resolving is a pure function of the repos' metadata (named by their repomd.xml checksum)
@@ -77,7 +78,9 @@ function resultKey(recipe: Recipe, repos: RecipeRepo[], repomds: string[], lock:
 
 async function readCached(file: string): Promise<ResolveRecipeResult | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as ResolveRecipeResult;
+    const hit = JSON.parse(await readFile(file, 'utf8')) as ResolveRecipeResult;
+    await touchUsed(file); // last used now: gc keeps answers in use (cache/prune.ts)
+    return hit;
   } catch (err) {
     // absent (or torn by a crash before the atomic rename could not happen): resolve anew
     if (isErrno(err, 'ENOENT') || err instanceof SyntaxError) return undefined;

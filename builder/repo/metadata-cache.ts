@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheLayout } from '../../cache/layout.js';
+import { touchUsed } from '../../cache/prune.js';
 import { isErrno } from '../errors.js';
 import type { Logger } from '../context.js';
 import { CODEC_VERSION, unpack, type Unpacked } from './packages-codec.js';
@@ -32,15 +33,17 @@ export class MetadataCache {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
       throw err;
     }
+    let u: Unpacked;
     try {
-      const u = unpack(buf);
-      if ((u.meta as { key?: string } | null)?.key === key) return u;
-      throw new Error('holds data for another key');
+      u = unpack(buf);
+      if ((u.meta as { key?: string } | null)?.key !== key) throw new Error('holds data for another key');
     } catch (err) {
       // Safe to ignore: the cache is derived data; the caller re-parses and rewrites it.
       this.log.warn(`ignoring unreadable metadata cache file ${path}: ${(err as Error).message}`);
       return undefined;
     }
+    await touchUsed(path); // last used now: gc keeps metadata in use (cache/prune.ts)
+    return u;
   }
 
   async write(path: string, data: Buffer): Promise<void> {

@@ -1,7 +1,7 @@
 // A file:// mirror (a local repo or a mount) takes the copy path, not the HTTP one: the same
 // rules must hold there — the lock's size and checksum checked, a missing file fails over,
 // bad bytes never reach the cache, a partial copy resumes — checked against real stub RPMs.
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,8 +35,13 @@ describe.skipIf(!tools('rpmbuild', 'createrepo_c'))('fetch from a file:// mirror
       expect(`sha256:${sha256File(p.path)}`).toBe(lock.packages[i].checksum);
     }
     expect(assertCacheVerified(cache)).toBe(lock.packages.length);
+    // A hit marks the package used now (its mtime), so gc keeps what builds keep using.
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000);
+    for (const p of r.packages) utimesSync(p.path, monthAgo, monthAgo);
+    const before = Date.now() - 1000;
     const warm = await fetchLock(lock, [recipeRepo('test', [url(good)])], testCtx(cache), {});
     expect(warm.stats.cached).toBe(lock.packages.length);
+    for (const p of warm.packages) expect(statSync(p.path).mtimeMs).toBeGreaterThan(before);
   });
 
   it('fails over past a mirror missing the file, one with other bytes of the right size, and one of the wrong size', async () => {
