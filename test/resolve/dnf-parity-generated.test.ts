@@ -102,6 +102,13 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, exclude: ['mta-alpha', 'lib-2.0-2*'], requests: [...requests, ...names.map((n) => [n])] })).toEqual([]);
   });
 
+  it('best=False (Fedora\'s dnf.conf): an older version when the newest cannot be installed', () => {
+    const requests = [...names.map((n) => [n]), ['bestok', 'bestok-clash'], ['bestalt', 'bestok-clash'], ['bestok', 'bestalt-a']];
+    for (const weak of [true, false]) expect(mismatches(L.resolver, { repos: { gen: dir }, weak, best: false, requests })).toEqual([]);
+    // and it did: bestok-2.0 is broken, 1.0 is taken
+    expect(L.resolver.resolve({ specs: ['bestok'], exclude: [], weakDeps: true, best: false }).packages.map((p) => `${p.name}-${p.version}`)).toEqual(['bestok-1.0']);
+  });
+
   it('unsolvable requests: every problem dnf reports, each with its "nothing provides … needed by" chain', () => {
     const requests = [['broken-chain', 'broken-extra'], ['broken-chain', 'mta-alpha', 'rich-conflict', 'partner'], ['broken-chain', 'weak-broken'], ['broken-extra'], ['bestfail'], ['bestok', 'bestok-clash'], ['bestok', 'bestalt-a'], ['bestfail', 'bestalt', 'bestok-clash']];
     const answers = dnfBatch({ repos: { gen: dir }, weak: true, requests });
