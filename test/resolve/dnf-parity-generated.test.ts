@@ -159,4 +159,28 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
     const env = C.resolver.resolve({ specs: ['@^minimal-environment'], exclude: [], weakDeps: true }).packages.map((p) => p.name);
     expect(env).toEqual(['env-core', 'env-core-default', 'env-std']);
   });
+
+  it('comps conditional packages whose condition has several providers: a best rule per clause', async () => {
+    // (cond-pkg if cond-req) with two cond-req builds is two clauses; with best=True each
+    // gets its best rule, so a broken newest cond-pkg fails whichever cond-req is installed
+    const comps = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<comps><group><id>cond</id><name>cond</name><packagelist>',
+      '<packagereq type="mandatory">cond-base</packagereq>',
+      '<packagereq type="conditional" requires="cond-req">cond-pkg</packagereq>',
+      '</packagelist></group></comps>',
+      '',
+    ].join('\n');
+    const pkgs: GenPackage[] = [
+      { name: 'cond-base' },
+      { name: 'cond-req', version: '1.0' },
+      { name: 'cond-req', version: '2.0' },
+      { name: 'cond-pkg', version: '1.0' },
+      { name: 'cond-pkg', version: '2.0', requires: ['cond-missing'] },
+    ];
+    const cdir = genRepo(pkgs, comps);
+    const C = await loadRepos({ c: cdir });
+    const requests = [['@cond'], ['@cond', 'cond-req-1.0'], ['@cond', 'cond-req-2.0'], ['@cond', 'cond-req']];
+    for (const best of [true, false]) expect(mismatches(C.resolver, { repos: { c: cdir }, weak: true, best, requests })).toEqual([]);
+  });
 });
