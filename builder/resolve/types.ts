@@ -34,6 +34,13 @@ export interface ResolveRequest {
   exclude: string[];
   /** dnf's install_weak_deps. */
   weakDeps: boolean;
+  /**
+   * dnf's `best`: true (the dnf.conf EL 8-10 ship) = every job gets its newest candidate or
+   * the request fails ("cannot install the best candidate for the job"); false (Fedora's
+   * dnf.conf, and dnf's compiled-in default) = an older version is taken when the newest
+   * cannot be installed. Default true.
+   */
+  best?: boolean;
   /** The base arch (x86_64, aarch64, ...). */
   arch: string;
   /**

@@ -64,6 +64,17 @@ describe.skipIf(!canRun)('sandbox session', () => {
     await doomed.close();
   });
 
+  it('enters with nsenter per command where the command server is not wanted (its fallback)', async () => {
+    const n = await openSandboxSession({ root, noServer: true });
+    try {
+      expect(n.via).toBe('nsenter');
+      expect(await n.run({ argv: ['/bin/sh', '-c', 'cat; pwd; exit 4'], input: 'in\n' })).toEqual({ code: 4, stdout: 'in\n/\n', stderr: '' });
+      expect(n.runSync({ argv: ['/bin/sh', '-c', 'hostname'] })).toMatchObject({ code: 0, stdout: 'localhost.localdomain\n' });
+    } finally {
+      await n.close();
+    }
+  });
+
   it('leaves nothing of itself in the root', async () => {
     const other = await openSandboxSession({ root });
     await other.run({ argv: ['/bin/sh', '-c', 'true'] });

@@ -46,7 +46,7 @@ export function mismatches(resolver: Resolver, q: OracleQuery, opts: { hidden?: 
     const want = answers[i];
     let ours: string[] | Error;
     try {
-      ours = resolver.resolve({ specs, exclude: q.exclude ?? [], weakDeps: q.weak }, opts).packages.map(nevra).sort();
+      ours = resolver.resolve({ specs, exclude: q.exclude ?? [], weakDeps: q.weak, best: q.best }, opts).packages.map(nevra).sort();
     } catch (e) {
       ours = e as Error;
     }
