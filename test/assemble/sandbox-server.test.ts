@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptletRunner } from '../../builder/assemble/scriptlets.js';
-import { encodeRequest } from '../../kernel/sandbox-server.js';
+import { encodeRequest, SERVER_NAMESPACES, startCommandServer } from '../../kernel/sandbox-server.js';
 import { openSandboxSession, type SandboxSession } from '../../kernel/sandbox-session.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
 
@@ -46,6 +46,11 @@ describe.skipIf(!canRun)('sandbox command server', () => {
 
   it('runs every command through the server', () => {
     expect(s.via).toBe('server');
+  });
+
+  it('refuses to serve namespaces other than the ones the session started with (a holder pid now someone else’s)', async () => {
+    const stale = Object.fromEntries(SERVER_NAMESPACES.map((n) => [n, `${n}:[1]`])) as Parameters<typeof startCommandServer>[1];
+    await expect(startCommandServer(process.pid, stale, { PATH: process.env.PATH })).rejects.toMatchObject({ code: 'E_SANDBOX', message: expect.stringContaining('no longer the process') });
   });
 
   it('passes argv and the environment byte for byte (no shell in between)', async () => {
