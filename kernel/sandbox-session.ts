@@ -12,8 +12,9 @@
 // returns, as they die with a per-command bwrap's pid namespace, so nothing runs inside
 // while the host writes the tree between scriptlets. A command ends when its process
 // exits (rpm waits for the scriptlet's pid, not for what it started): output written
-// later by what it left running is not waited for. Commands run one at a time. No no_new_privs (bwrap sets it): we
-// run as root with every capability, as bwrap gives root, so it would guard nothing.
+// later by what it left running is not waited for. Commands run one at a time.
+// No no_new_privs (bwrap sets it): we run as root with every capability, as bwrap gives
+// root, so it would guard nothing.
 // Closing the session (or our death: stdin EOF) ends busybox and the pid namespace.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
