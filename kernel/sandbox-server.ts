@@ -91,12 +91,14 @@ sub start {
   $cur = { id => $id, pid => $pid, in => $in_w, input => $input, O => $out_r, E => $err_r };
   if (!length $input) { close $in_w; $cur->{in} = undef }
 }
-# One read (or, once the command has exited, everything the pipe holds) to the host.
+# One read (or, once the command has exited, what the pipe holds: bounded, as something
+# it left running may still be writing) to the host.
 sub pump {
   my ($k, $all) = @_;
+  my $left = 16 << 20;
   while ($cur->{$k}) {
     my $n = sysread $cur->{$k}, my $buf, 65536;
-    if ($n) { put($k, $cur->{id}, $buf); return unless $all; next }
+    if ($n) { put($k, $cur->{id}, $buf); return unless $all; next if ($left -= $n) > 0 }
     next if !defined $n && $! == EINTR;
     return if !defined $n && $! == EAGAIN && !$all;
     close $cur->{$k}; $cur->{$k} = undef;
