@@ -31,6 +31,14 @@ export function usesDnf5(distro: Recipe['distro']): boolean {
   return distro.id === 'fedora' && Number.parseInt(distro.release, 10) >= 41;
 }
 
+/**
+ * dnf's `best` as the distro's own dnf.conf sets it: EL 8-10 ship best=True (the newest
+ * candidate or an error), Fedora ships best=False (older versions when the newest is broken).
+ */
+export function dnfBest(distro: Recipe['distro']): boolean {
+  return distro.id !== 'fedora';
+}
+
 /** dnf's module state from the recipe: "name:stream" enables a stream, "name" disables a module. */
 function moduleState(recipe: Recipe) {
   const enabled: Record<string, string> = {};
@@ -95,7 +103,7 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
 
   const pins: PinnedPackage[] = (opts.lock?.packages ?? []).map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, repo: p.repo }));
   const resolver = createResolver({
-    repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages })),
+    repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages, index: mds[i].index })),
     arch: recipe.distro.arch,
     comps: mergeComps(mds),
     // File dependencies outside primary's subset: filelists are read only when the solve
@@ -109,7 +117,7 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
   // runs again — and may reach new packages with new paths. Each round learns new paths.
   const looked = new Set<string>();
   for (;;) {
-    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
+    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, best: dnfBest(recipe.distro), environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
     if (!res.needFiles) break;
     const paths = res.needFiles.filter((p) => !looked.has(p));
     if (!paths.length) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);

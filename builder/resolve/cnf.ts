@@ -54,16 +54,33 @@ function or(parts: Cnf[]): Cnf {
   return acc;
 }
 
-/** Providers of a leaf, honouring `with`/`without` (one package must match both/only one). */
-function leafProviders(pool: Pool, n: RichDep): number[] | undefined {
+/**
+ * libsolv's pool_whatprovides of any boolean expression: `with` intersects, `without`
+ * subtracts, and `and`/`or`/`if`/`unless` merge the providers of both sides (a condition
+ * counts as true, so `if` without `else` gives its left side only).
+ */
+function whatProvidesRich(pool: Pool, n: RichDep): number[] {
   if (n.op === 'dep') return pool.whatProvides(n.dep);
   if (n.op === 'with' || n.op === 'without') {
-    const sets = n.args.map((a) => leafProviders(pool, a));
-    if (sets.some((s) => !s)) return undefined;
-    let r = sets[0]!;
-    for (const s of sets.slice(1)) r = n.op === 'with' ? r.filter((x) => s!.includes(x)) : r.filter((x) => !s!.includes(x));
+    let r = whatProvidesRich(pool, n.args[0]);
+    for (const a of n.args.slice(1)) {
+      const s = new Set(whatProvidesRich(pool, a));
+      r = r.filter((x) => s.has(x) === (n.op === 'with'));
+    }
     return r;
   }
+  const parts = 'args' in n ? n.args : [n.then, ...(n.else ? [n.else] : [])];
+  return [...new Set(parts.flatMap((a) => whatProvidesRich(pool, a)))].sort((a, b) => a - b);
+}
+
+/**
+ * Providers of a leaf: a plain dep, or `with`/`without` (one package must match both /
+ * only the first), which libsolv does not split into clauses (not a "complex" dep) but
+ * answers with whatprovides, whatever its operands are.
+ */
+function leafProviders(pool: Pool, n: RichDep): number[] | undefined {
+  if (n.op === 'dep') return pool.whatProvides(n.dep);
+  if (n.op === 'with' || n.op === 'without') return whatProvidesRich(pool, n);
   return undefined;
 }
 

@@ -83,6 +83,8 @@ export function createResolver(source: ResolverSource): Resolver {
       const pool = poolForRequest(index, opts.hidden, excluder(source.repos, request.exclude, opts.pins));
       const input: ResolveInput = { repos: source.repos, comps: source.comps, request: { ...request, arch: source.arch } };
       const jobs = buildJobs(pool, input, warnings);
+      // best=False: libdnf leaves SOLVER_FORCEBEST off, so no job gets best rules
+      if (request.best === false) for (const j of jobs) j.forceBest = false;
       const roots = [...new Set(jobs.flatMap((j) => j.rules.flat().filter((l) => l > 0)))];
       const { rules, added } = buildPkgRules(pool, roots, (id) => multi.has(id));
       if (index.missingFiles.size) throw new NeedFiles();

@@ -75,19 +75,20 @@ export class Sat implements PolicyState {
       const i = this.addRule(r);
       if (setArchNames.has(pool.solvables[-r[0]].name)) this.disabled[i] = true;
     }
-    // solver_addbestrules: the first rule of each forcebest job, pruned to the best candidates
-    jobs.forEach((j, ji) => {
-      if (!j.forceBest) return;
-      const k = this.ruleToJob.indexOf(ji);
-      if (k < 0) return;
+    // solver_addbestrules: every rule of each forcebest job (a conditional job has one per
+    // provider of its condition), pruned to the best candidates, in job rule order
+    for (let k = 0; k < this.ruleToJob.length; k++) {
+      const ji = this.ruleToJob[k];
+      if (!jobs[ji].forceBest) continue;
       const lits = this.lits[this.jobrules + k];
       const q = lits.filter((l) => l > 0);
-      if (!q.length) return;
+      if (!q.length) continue;
       const best = filterUnwanted(this, q, Mode.Recommend);
-      if (best.length === q.length) return;
-      // negative literals (a conditional job's "if" part) stay in the best rule
-      this.bestRuleJob.set(this.addRule([...best, ...lits.filter((l) => l < 0)]), ji);
-    });
+      if (best.length === q.length) continue;
+      // negative literals (a conditional job's "if" part) stay in the best rule, in front
+      // as libsolv puts them (the first two literals are the watches)
+      this.bestRuleJob.set(this.addRule([...lits.filter((l) => l < 0), ...best]), ji);
+    }
     this.learntrules = this.lits.length;
     this.makeWatches();
     for (let i = 1; i < this.lits.length; i++) if (this.lits[i].length === 1) this.assertions.push(i);

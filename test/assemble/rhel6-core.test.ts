@@ -51,8 +51,14 @@ describe.skipIf(!tools('rpm', 'rpmbuild', 'createrepo_c', 'bwrap', 'dnf'))('asse
     expect(out.scriptletResults.filter((r) => r.kind === 'post').length).toBe(theirs.length);
   }, 600_000);
 
-  it('reuses every package from the store on a second build', async () => {
+  it('reuses every package from the store on a second build, adding 0 bytes to it', async () => {
+    const objects = join(tmp.path, 'cache', 'store', 'v1', 'objects');
+    const bytes = () => Number(execFileSync('du', ['-sb', objects], { encoding: 'utf8' }).split('\t')[0]);
+    const files = () => Number(execFileSync('sh', ['-c', `find "$1" -type f | wc -l`, 'sh', objects], { encoding: 'utf8' }));
+    const before = { bytes: bytes(), files: files() };
+    expect(before.files).toBeGreaterThan(1000);
     const again = await assembleRoot({ ...inputFromRpms(paths), root: join(tmp.path, 'root2') }, testCtx(join(tmp.path, 'cache')));
+    expect({ bytes: bytes(), files: files() }).toEqual(before);
     expect(again.installed).toEqual(out.installed);
     expect(again.stats.imported).toBe(0);
     expect(again.stats.reused).toBe(paths.length);

@@ -66,7 +66,11 @@ try {
   rmSync(dnfRoot, { recursive: true, force: true });
 
   const cold = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst'), env);
+  const objects = join(state, 'store', 'v1', 'objects');
+  const storeBytes = () => Number(execFileSync('du', ['-sb', objects], { encoding: 'utf8' }).split('\t')[0]);
+  const storedCold = storeBytes();
   const warm = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst', '--force'), env);
+  const storedWarm = storeBytes();
   const noop = timed(vz('build', recipe, '--lock', lock, '--output-dir', out, '--format', 'tar.zst'), env);
   // A fresh output dir with the state dir kept (nightly CI): the kept installed root is packed again.
   const fresh = timed(vz('build', recipe, '--lock', lock, '--output-dir', join(tmp.path, 'out-fresh'), '--format', 'tar.zst'), env);
@@ -80,6 +84,7 @@ try {
   console.log(row('vzbuild build --force (warm store)', warm));
   console.log(row('vzbuild build (unchanged: no-op)', noop));
   console.log(row('vzbuild build (new output dir: repack)', fresh));
+  console.log(`store objects: ${(storedCold / 1048576).toFixed(1)} MiB after the cold build; the identical --force rebuild added ${storedWarm - storedCold} bytes`);
 } finally {
   tmp.cleanup();
 }

@@ -45,6 +45,9 @@ const PKGS: GenPackage[] = [
   { name: 'rich-if-trigger', requires: ['cond-c', '(cond-b if cond-c else cond-d)'] },
   { name: 'rich-unless', requires: ['cond-b'], conflicts: ['(cond-b unless cond-c)'] },
   { name: 'rich-with', requires: ['(lib with lib >= 2.0)'] },
+  // `with` over an `or` (python3.11-requests+socks): libsolv's whatprovides of the whole
+  { name: 'rich-with-or', requires: ['((lib < 2.0 or lib > 2.0) with lib >= 1.0)'] },
+  { name: 'rich-without-and', requires: ['((lib or partner) without lib < 2.0)'] },
   { name: 'rich-nested', requires: ['((mta-alpha and partner) or (cond-d and lib < 2.0))'] },
   { name: 'rich-conflict', conflicts: ['(mta-alpha and partner)'], requires: ['mta'] },
   // weak dependencies
@@ -66,6 +69,16 @@ const PKGS: GenPackage[] = [
   { name: 'mlib', arch: 'x86_64' },
   { name: 'mlib', arch: 'i686' },
   { name: 'mlib-user', arch: 'x86_64', requires: ['mlib'] },
+  // best=True: a job whose best candidate cannot be installed fails as a whole (libsolv
+  // turns the failed best rule into "do not ask to install X"), older versions or not
+  { name: 'bestfail', version: '2.0', requires: ['bestfail-missing-two'] },
+  { name: 'bestfail', version: '1.0', requires: ['bestfail-missing-one'] },
+  { name: 'bestok', version: '2.0', requires: ['bestfail-missing-two'] },
+  { name: 'bestok', version: '1.0' },
+  { name: 'bestok-clash', conflicts: ['bestok < 2.0'] },
+  { name: 'bestalt-a', version: '2.0', provides: ['bestalt'], requires: ['bestfail-missing-two'] },
+  { name: 'bestalt-a', version: '1.0', provides: ['bestalt'] },
+  { name: 'bestalt-b', version: '2.0', provides: ['bestalt'] },
   // unsolvable
   { name: 'broken-chain', requires: ['broken-extra'] },
 ];
@@ -84,13 +97,20 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
   });
 
   it('combinations, globs, provides, files and excludes', () => {
-    const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*']];
+    const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*'], ['bestalt'], ['bestalt', 'bestok-clash']];
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, requests })).toEqual([]);
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, exclude: ['mta-alpha', 'lib-2.0-2*'], requests: [...requests, ...names.map((n) => [n])] })).toEqual([]);
   });
 
+  it('best=False (Fedora\'s dnf.conf): an older version when the newest cannot be installed', () => {
+    const requests = [...names.map((n) => [n]), ['bestok', 'bestok-clash'], ['bestalt', 'bestok-clash'], ['bestok', 'bestalt-a']];
+    for (const weak of [true, false]) expect(mismatches(L.resolver, { repos: { gen: dir }, weak, best: false, requests })).toEqual([]);
+    // and it did: bestok-2.0 is broken, 1.0 is taken
+    expect(L.resolver.resolve({ specs: ['bestok'], exclude: [], weakDeps: true, best: false }).packages.map((p) => `${p.name}-${p.version}`)).toEqual(['bestok-1.0']);
+  });
+
   it('unsolvable requests: every problem dnf reports, each with its "nothing provides … needed by" chain', () => {
-    const requests = [['broken-chain', 'broken-extra'], ['broken-chain', 'mta-alpha', 'rich-conflict', 'partner'], ['broken-chain', 'weak-broken'], ['broken-extra']];
+    const requests = [['broken-chain', 'broken-extra'], ['broken-chain', 'mta-alpha', 'rich-conflict', 'partner'], ['broken-chain', 'weak-broken'], ['broken-extra'], ['bestfail'], ['bestok', 'bestok-clash'], ['bestok', 'bestalt-a'], ['bestfail', 'bestalt', 'bestok-clash']];
     const answers = dnfBatch({ repos: { gen: dir }, weak: true, requests });
     requests.forEach((specs, i) => {
       const want = answers[i];
@@ -138,5 +158,29 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
     // and dnf did install something: the grouplist's packages, none of the optionlist's
     const env = C.resolver.resolve({ specs: ['@^minimal-environment'], exclude: [], weakDeps: true }).packages.map((p) => p.name);
     expect(env).toEqual(['env-core', 'env-core-default', 'env-std']);
+  });
+
+  it('comps conditional packages whose condition has several providers: a best rule per clause', async () => {
+    // (cond-pkg if cond-req) with two cond-req builds is two clauses; with best=True each
+    // gets its best rule, so a broken newest cond-pkg fails whichever cond-req is installed
+    const comps = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<comps><group><id>cond</id><name>cond</name><packagelist>',
+      '<packagereq type="mandatory">cond-base</packagereq>',
+      '<packagereq type="conditional" requires="cond-req">cond-pkg</packagereq>',
+      '</packagelist></group></comps>',
+      '',
+    ].join('\n');
+    const pkgs: GenPackage[] = [
+      { name: 'cond-base' },
+      { name: 'cond-req', version: '1.0' },
+      { name: 'cond-req', version: '2.0' },
+      { name: 'cond-pkg', version: '1.0' },
+      { name: 'cond-pkg', version: '2.0', requires: ['cond-missing'] },
+    ];
+    const cdir = genRepo(pkgs, comps);
+    const C = await loadRepos({ c: cdir });
+    const requests = [['@cond'], ['@cond', 'cond-req-1.0'], ['@cond', 'cond-req-2.0'], ['@cond', 'cond-req']];
+    for (const best of [true, false]) expect(mismatches(C.resolver, { repos: { c: cdir }, weak: true, best, requests })).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCtx } from '../../builder/context.js';
 import { readLockfile } from '../../builder/lockfile/index.js';
-import { resolveRecipe } from '../../builder/pipeline/resolve.js';
+import { RESOLVE_CACHE_VERSION, resolveRecipe } from '../../builder/pipeline/resolve.js';
 import { loadRecipe } from '../../builder/recipe/index.js';
 import { resolveSettings } from '../../builder/settings.js';
 import { BIN, REPO_ROOT, tempDir, tools } from '../helpers/env.js';
@@ -43,7 +43,7 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     const json = await run(BIN, ['--json', '--cache-dir', join(tmp.path, 'cache'), 'resolve', recipeFile], { maxBuffer: 64 << 20 });
     expect(JSON.parse(json.stdout)).toEqual(JSON.parse(readFileSync(lockFile, 'utf8')));
     // that second run reused the cached answer (same repomd checksums, same request)
-    expect(readdirSync(join(tmp.path, 'cache', 'metadata', 'resolve-v2')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(readdirSync(join(tmp.path, 'cache', 'metadata', `resolve-v${RESOLVE_CACHE_VERSION}`)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
   });
 
   it('honours pinned packages from a partial lock', async () => {
@@ -57,6 +57,25 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     const pin = { ...free.lock, packages: [{ ...free.lock.packages[1], version: '1.0', location: free.lock.packages[1].location.replace('2.0', '1.0') }] };
     const pinned = await resolveRecipe(recipe, ctx, { lock: pin });
     expect(pinned.lock.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['app-1.0', 'lib-1.0']);
+  });
+
+  it('dnf\'s best as the distro\'s dnf.conf sets it: EL fails on a broken newest version, Fedora takes the older one', async () => {
+    const dir = genRepo([{ name: 'tool', version: '2.0', requires: ['tool-missing-dep'] }, { name: 'tool', version: '1.0' }]);
+    const ctx = makeCtx({ settings: resolveSettings({ cacheDir: join(tmp.path, 'cache') }, {}) });
+    const recipeFor = async (id: string, release: string) => {
+      const file = join(tmp.path, `best-${id}.yaml`);
+      writeFileSync(file, ['name: best', `distro: { id: ${id}, release: "${release}", arch: x86_64 }`, 'repos:', '  - id: gen', `    baseurl: file://${dir}`, '    gpgcheck: false', 'packages: [tool]', ''].join('\n'));
+      return loadRecipe(file, ctx);
+    };
+    const el = await resolveRecipe(await recipeFor('rhel', '9'), ctx).then(() => undefined, (e: Error & { code?: string }) => e);
+    expect(el?.code).toBe('E_UNSOLVABLE');
+    expect(el?.message).toContain('nothing provides tool-missing-dep needed by tool-2.0-1.noarch');
+    const fedora = await resolveRecipe(await recipeFor('fedora', '41'), ctx);
+    expect(fedora.lock.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['tool-1.0']);
+    // dnf agrees on both
+    const [best, nobest] = [true, false].map((b) => dnfBatch({ repos: { gen: dir }, weak: true, best: b, requests: [['tool']] })[0]);
+    expect(best.ok).toBe(false);
+    expect(nobest.ok && nobest.pkgs).toEqual(['tool-0:1.0-1.noarch']);
   });
 
   it('fails with the chain when the request cannot be met', async () => {

@@ -12,6 +12,7 @@ import { lockPackageUse, packageCache } from '../../cache/packages.js';
 import { headerCacheDir } from '../../builder/assemble/header-cache.js';
 import { makeCtx } from '../../builder/context.js';
 import { collectGarbage } from '../../builder/pipeline/gc.js';
+import { RESOLVE_CACHE_VERSION } from '../../builder/pipeline/resolve.js';
 import { CODEC_VERSION } from '../../builder/repo/packages-codec.js';
 import { resolveSettings } from '../../builder/settings.js';
 import { toolVersion } from '../../builder/version.js';
@@ -57,8 +58,8 @@ async function populate() {
     old: file(join(repo, `primary-sha256-${'d'.repeat(64)}.vzrc`), 'm'.repeat(100), 10),
     fresh: file(join(repo, `primary-sha256-${'e'.repeat(64)}.vzrc`), 'm', 2),
     otherVersion: file(join(l.metadata, 'repo-v1', 'primary.vzrc'), 'm'.repeat(50)),
-    answerOld: file(join(l.metadata, 'resolve-v2', `${'f'.repeat(64)}.json`), '{}', 9),
-    answerFresh: file(join(l.metadata, 'resolve-v2', `${'9'.repeat(64)}.json`), '{}'),
+    answerOld: file(join(l.metadata, `resolve-v${RESOLVE_CACHE_VERSION}`, `${'f'.repeat(64)}.json`), '{}', 9),
+    answerFresh: file(join(l.metadata, `resolve-v${RESOLVE_CACHE_VERSION}`, `${'9'.repeat(64)}.json`), '{}'),
     notOurs: file(join(l.metadata, 'notes.txt'), 'keep me', 90),
   };
   return { pc, p, marks, partial, headers, otherVersion, meta };

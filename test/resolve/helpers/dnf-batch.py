@@ -4,7 +4,7 @@
 many requests against one loaded sack, so hundreds of comparisons take seconds.
 
 stdin: JSON {"repos": {id: dir}, "arch": "x86_64", "releasever": "6", "weak": true,
-             "exclude": [...], "enable_modules": ["name:stream", ...], "requests": [[spec, ...], ...]}
+             "exclude": [...], "best": true, "enable_modules": ["name:stream", ...], "requests": [[spec, ...], ...]}
 stdout: JSON list, per request {"ok": true, "pkgs": [N-E:V-R.A, ...]} or {"ok": false, "error": "..."}
 """
 import json, os, sys, tempfile
@@ -27,7 +27,7 @@ c.substitutions['releasever'] = a.get('releasever', '9')
 c.substitutions['basearch'] = a.get('arch', 'x86_64')
 c.arch = a.get('arch', 'x86_64')
 c.exclude = a.get('exclude', [])
-c.best = True
+c.best = a.get('best', True)
 if a.get('module_platform_id'):
     c.module_platform_id = a['module_platform_id']
 c.assumeyes = True

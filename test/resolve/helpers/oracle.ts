@@ -14,6 +14,8 @@ export interface OracleQuery {
   releasever?: string;
   weak: boolean;
   exclude?: string[];
+  /** dnf's best (default true, as EL's dnf.conf). */
+  best?: boolean;
   /** Module streams to enable ("name:stream"), as `dnf module enable`. */
   enable_modules?: string[];
   /** dnf's module_platform_id, e.g. "platform:el9". */
