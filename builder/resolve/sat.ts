@@ -586,7 +586,7 @@ export class Sat implements PolicyState {
     for (const i of ids) {
       const s = pool.solvables[i];
       if (this.dm[i] > 0) {
-        for (const rec of s.pkg.recommends) this.weakCandidates(rec, dq);
+        for (const rec of pool.recommendsInOrder(i)) this.weakCandidates(rec, dq);
       } else {
         if (!s.pkg.supplements.length || !s.installable) continue;
         if (!this.isSupplementing(i)) continue;
@@ -619,8 +619,7 @@ export class Sat implements PolicyState {
     outer: for (let k = 0; k < decisioncount; k++) {
       const p = this.decisionq[k];
       if (p <= SYSTEM) continue;
-      const s = pool.solvables[p];
-      for (const rec of s.pkg.recommends) {
+      for (const rec of pool.recommendsInOrder(p)) {
         let cand: number[] = [];
         this.weakCandidates(rec, cand, dqmap);
         if (!cand.length) continue;
