@@ -37,7 +37,7 @@ use POSIX ();
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use Errno qw(EINTR EAGAIN ENOENT);
 use Carp ();
-my ($holder, $SETNS) = @ARGV;
+my ($holder, $SETNS, $NAMESPACES) = @ARGV;
 @INC = ();
 $SIG{PIPE} = 'IGNORE';
 binmode $_ for *STDIN, *STDOUT, *STDERR;
@@ -52,7 +52,7 @@ sub put {
 }
 sub nonblock { fcntl($_[0], F_SETFL, fcntl($_[0], F_GETFL, 0) | O_NONBLOCK) or fatal('fcntl') }
 my (@ns, @ino);
-for my $n (qw(cgroup ipc uts net pid mnt)) {
+for my $n (split / /, $NAMESPACES) {
   open(my $fh, '<', "/proc/$holder/ns/$n") or fatal("/proc/$holder/ns/$n");
   push @ns, $fh;
   push @ino, "$n:" . (stat $fh)[1];
@@ -91,12 +91,14 @@ sub start {
   $cur = { id => $id, pid => $pid, in => $in_w, input => $input, O => $out_r, E => $err_r };
   if (!length $input) { close $in_w; $cur->{in} = undef }
 }
-# One read (or, once the command has exited, everything the pipe holds) to the host.
+# One read (or, once the command has exited, what the pipe holds: bounded, as something
+# it left running may still be writing) to the host.
 sub pump {
   my ($k, $all) = @_;
+  my $left = 16 << 20;
   while ($cur->{$k}) {
     my $n = sysread $cur->{$k}, my $buf, 65536;
-    if ($n) { put($k, $cur->{id}, $buf); return unless $all; next }
+    if ($n) { put($k, $cur->{id}, $buf); return unless $all; next if ($left -= $n) > 0 }
     next if !defined $n && $! == EINTR;
     return if !defined $n && $! == EAGAIN && !$all;
     close $cur->{$k}; $cur->{$k} = undef;
@@ -205,15 +207,19 @@ function frame(type: string, id: number, body: Buffer = Buffer.alloc(0)): Buffer
   return Buffer.concat([h, body]);
 }
 
+/** The namespaces the server joins, as named under /proc/PID/ns (user: we run as root in the host's). */
+export const SERVER_NAMESPACES = ['cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt'] as const;
+
 /**
  * Start the server for the session whose holder is `holder`; `ns` are the holder's
- * namespace links read at session start (`pid:[4026532…]`, `mnt:[…]`). Resolves once
- * it is inside; rejects when it can't be (no perl, an unknown machine, setns refused).
+ * namespace links read when the session started (`pid:[4026532…]`, one per
+ * SERVER_NAMESPACES). Resolves once it is inside those very namespaces; rejects when it
+ * can't be (no perl, an unknown machine, setns refused, the holder gone).
  */
-export function startCommandServer(holder: number, ns: { pid: string; mnt: string }, hostEnv: NodeJS.ProcessEnv): Promise<CommandServer> {
+export function startCommandServer(holder: number, ns: Record<(typeof SERVER_NAMESPACES)[number], string>, hostEnv: NodeJS.ProcessEnv): Promise<CommandServer> {
   const setns = SETNS[process.arch];
   if (setns === undefined) return Promise.reject(new HostError('E_SANDBOX', `no setns(2) number known for ${process.arch}`));
-  const child: ChildProcess = spawn('perl', ['-e', SERVER_SCRIPT, String(holder), String(setns)], { stdio: ['pipe', 'pipe', 'pipe'], env: hostEnv });
+  const child: ChildProcess = spawn('perl', ['-e', SERVER_SCRIPT, String(holder), String(setns), SERVER_NAMESPACES.join(' ')], { stdio: ['pipe', 'pipe', 'pipe'], env: hostEnv });
   let ended = false;
   let nextId = 1;
   let pending: Pending | undefined;
@@ -316,9 +322,11 @@ export function startCommandServer(holder: number, ns: { pid: string; mnt: strin
     }, 10_000);
     hello = (ids) => {
       clearTimeout(timer);
-      const got = new Map(ids.split(' ').map((kv) => kv.split(':') as [string, string]));
-      const want = (link: string) => /\[(\d+)\]/.exec(link)?.[1];
-      if (got.get('pid') !== want(ns.pid) || got.get('mnt') !== want(ns.mnt)) {
+      // What it opened must be what the holder had when the session started: a holder
+      // that died and whose pid a host process got would show the host's namespaces.
+      const got = ids.split(' ').sort().join(' ');
+      const want = SERVER_NAMESPACES.map((n) => ns[n].replace(/^(\w+):\[(\d+)\]$/, '$1:$2')).sort().join(' ');
+      if (got !== want) {
         child.kill('SIGKILL');
         return reject(new HostError('E_SANDBOX', `the sandbox's holder (pid ${holder}) is no longer the process the session started`));
       }

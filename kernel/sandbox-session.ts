@@ -12,8 +12,9 @@
 // returns, as they die with a per-command bwrap's pid namespace, so nothing runs inside
 // while the host writes the tree between scriptlets. A command ends when its process
 // exits (rpm waits for the scriptlet's pid, not for what it started): output written
-// later by what it left running is not waited for. Commands run one at a time. No no_new_privs (bwrap sets it): we
-// run as root with every capability, as bwrap gives root, so it would guard nothing.
+// later by what it left running is not waited for. Commands run one at a time.
+// No no_new_privs (bwrap sets it): we run as root with every capability, as bwrap gives
+// root, so it would guard nothing.
 // Closing the session (or our death: stdin EOF) ends busybox and the pid namespace.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, realpathSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { constants as osConstants } from 'node:os';
 import { exec, which } from './exec.js';
 import { HostCommandError, HostError } from './errors.js';
 import { checkMountpoints, sandboxBase, SCRIPTLET_ENV, type SandboxResult } from './sandbox.js';
-import { startCommandServer, type CommandServer } from './sandbox-server.js';
+import { SERVER_NAMESPACES, startCommandServer, type CommandServer } from './sandbox-server.js';
 
 /** Where the host's busybox appears inside: the sandbox's own /dev, never the root. */
 export const SESSION_BUSYBOX = '/dev/.vzbuild/busybox';
@@ -52,6 +53,8 @@ export interface SandboxSession {
   alive(): boolean;
   /** How commands enter: the command server, or nsenter per command (its fallback). */
   readonly via: 'server' | 'nsenter';
+  /** Why the command server is not used (when via is 'nsenter'). */
+  readonly viaReason?: string;
   run(r: SessionRun): Promise<SandboxResult>;
   runSync(r: SessionRun): SandboxResult;
   close(): Promise<void>;
@@ -96,7 +99,7 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   let initPid: number;
   let holder: number;
   let pidNs: string;
-  let mntNs: string;
+  let nsLinks: Record<(typeof SERVER_NAMESPACES)[number], string>;
   try {
     let info = '';
     let out = '';
@@ -128,7 +131,7 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     if (kids.length !== 1) throw new HostError('E_SANDBOX', `sandbox session: expected one process under bwrap's init, found ${kids.length}`);
     holder = kids[0];
     pidNs = readlinkSync(`/proc/${holder}/ns/pid`);
-    mntNs = readlinkSync(`/proc/${holder}/ns/mnt`);
+    nsLinks = Object.fromEntries(SERVER_NAMESPACES.map((n) => [n, readlinkSync(`/proc/${holder}/ns/${n}`)])) as typeof nsLinks;
   } catch (e) {
     kill();
     o.signal?.removeEventListener('abort', kill);
@@ -184,11 +187,12 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   };
 
   let server: CommandServer | undefined;
+  let viaReason = o.noServer ? 'not wanted' : undefined;
   const stopServer = () => server?.close();
   if (!o.noServer) {
-    server = await startCommandServer(holder, { pid: pidNs, mnt: mntNs }, hostEnv).catch((e: Error) => {
+    server = await startCommandServer(holder, nsLinks, hostEnv).catch((e: Error) => {
       // No perl, an unknown machine: nsenter per command still works, only slower.
-      void e;
+      viaReason = e.message;
       return undefined;
     });
     if (server) o.signal?.addEventListener('abort', stopServer, { once: true });
@@ -203,6 +207,7 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   let busy = false;
   return {
     via: server ? 'server' : 'nsenter',
+    viaReason,
     alive() {
       try {
         check();

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(rpm rpm2cpio cpio createrepo-c dnf python3-dnf libsolv-tools lxc busybox-static
       zstd xz-utils bzip2 gzip pigz db5.3-util bubblewrap util-linux tar iproute2 procps
-      attr libcap2-bin)
+      attr libcap2-bin perl-base)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -52,3 +52,24 @@ export interface RepoPackage extends Nevra, Record<DepKind, Dep[]> {
 export function formatNevra(p: Nevra): string {
   return `${p.name}-${p.epoch ? p.epoch + ':' : ''}${p.version}-${p.release}.${p.arch}`;
 }
+
+/**
+ * Request-independent lookups over one repo's package list, as positions into that list
+ * (ascending, each once). The repo stage builds them from its parsed form (string and
+ * dependency ids) so the resolver need not read every package, nor index every provide
+ * with Maps, for each request.
+ */
+export interface PackageIndex {
+  /** Packages named `name`. */
+  byName(name: string): ArrayLike<number>;
+  /** Packages providing `name` at any version, their own name included. */
+  byProvide(name: string): ArrayLike<number>;
+  /** Packages with an Obsoletes on `name` (any version). */
+  byObsolete(name: string): ArrayLike<number>;
+  /** Packages whose primary.xml file list (the subset) has `path`. */
+  byFile(path: string): ArrayLike<number>;
+  /** Packages with Supplements. */
+  readonly supplementing: ArrayLike<number>;
+  /** Packages with Supplements or Enhances. */
+  readonly weak: ArrayLike<number>;
+}

@@ -103,7 +103,7 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
 
   const pins: PinnedPackage[] = (opts.lock?.packages ?? []).map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, repo: p.repo }));
   const resolver = createResolver({
-    repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages })),
+    repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages, index: mds[i].index })),
     arch: recipe.distro.arch,
     comps: mergeComps(mds),
     // File dependencies outside primary's subset: filelists are read only when the solve

@@ -24,7 +24,12 @@ export class FileIndex {
   private indexed = false;
   private position?: Map<RepoPackage, number>;
 
-  constructor(private readonly packages: RepoPackage[], private readonly lists: JoinedLists) {}
+  /** `fileDeps`: the file dependencies `packages` state (see PackageStore.fileDeps). */
+  constructor(
+    private readonly packages: RepoPackage[],
+    private readonly lists: JoinedLists,
+    private readonly fileDeps: () => Iterable<string>,
+  ) {}
 
   filesOf(pkg: RepoPackage): string[] {
     this.position ??= new Map(this.packages.map((p, i) => [p, i]));
@@ -48,11 +53,7 @@ export class FileIndex {
     if (!this.indexed) {
       // First use: also index every file dependency of this repo's own packages.
       this.indexed = true;
-      for (const p of this.packages) {
-        for (const list of [p.requires, p.recommends, p.suggests, p.supplements, p.enhances, p.conflicts, p.obsoletes]) {
-          for (const d of list) if (d.name.charCodeAt(0) === 47 /* / */ && !this.owners.has(d.name)) missing.add(d.name);
-        }
-      }
+      for (const name of this.fileDeps()) if (!this.owners.has(name)) missing.add(name);
     }
     if (missing.size > 4) this.indexPass(missing);
     else for (const m of missing) this.owners.set(m, this.scanFor(m));

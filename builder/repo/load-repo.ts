@@ -10,7 +10,8 @@ import { FileIndex, filelistsParser, PRIMARY_FILES_RE, type JoinedLists } from '
 import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
 import { ModulesYamlError, parseModulesYaml } from './modules.js';
-import { decodeFileLists, decodeJson, decodePackages, encodeFileLists, encodeJson, packPackageParts, packPackages, type Unpacked } from './packages-codec.js';
+import { PackageStore } from './package-store.js';
+import { decodeFileLists, decodeJson, encodeFileLists, encodeJson, packPackageParts, packPackages, type Unpacked } from './packages-codec.js';
 import { primaryParser } from './primary.js';
 import { parsePrimaryParallel, primaryThreads } from './primary-parallel.js';
 import { loadRepomd } from './repomd.js';
@@ -38,7 +39,7 @@ function checkDeclared(spec: XmlFileSpec, declared: number | undefined, count: n
   }
 }
 
-/** primary.xml on this thread, in the parse cache's form (decodePackages makes packages of it). */
+/** primary.xml on this thread, in the parse cache's form (a PackageStore makes packages of it). */
 async function parsePrimaryForm(spec: XmlFileSpec): Promise<Unpacked> {
   const parser = primaryParser();
   await parseXmlFile(spec, parser);
@@ -47,7 +48,7 @@ async function parsePrimaryForm(spec: XmlFileSpec): Promise<Unpacked> {
 }
 
 export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
-  return decodePackages(await parsePrimaryForm(spec), spec.repo);
+  return new PackageStore([await parsePrimaryForm(spec)], spec.repo).packages;
 }
 
 /**
@@ -55,15 +56,15 @@ export async function parsePrimary(spec: XmlFileSpec): Promise<RepoPackage[]> {
  * its cache encoding made on the way; on this thread otherwise, or when a piece fails.
  * `threads`: worker threads (0 = none); default: by its size and the cores.
  */
-export async function parsePrimaryEncoded(spec: XmlFileSpec, threads?: number): Promise<{ packages: RepoPackage[]; encode: (meta: unknown) => Buffer }> {
+export async function parsePrimaryEncoded(spec: XmlFileSpec, threads?: number): Promise<{ store: PackageStore; encode: (meta: unknown) => Buffer }> {
   const n = primaryThreads(spec.record.openSize, threads);
   const par = n ? await parsePrimaryParallel(fileOf(spec), n, spec.record.openSize) : undefined;
   if (par) {
-    checkDeclared(spec, par.declared, par.packages.length);
-    return { packages: par.packages, encode: (meta) => packPackageParts(par.parts, meta) };
+    checkDeclared(spec, par.declared, par.store.packages.length);
+    return { store: par.store, encode: (meta) => packPackageParts(par.parts, meta) };
   }
   const form = await parsePrimaryForm(spec);
-  return { packages: decodePackages(form, spec.repo), encode: (meta) => packPackages(form, meta) };
+  return { store: new PackageStore([form], spec.repo), encode: (meta) => packPackages(form, meta) };
 }
 
 /** Full file lists aligned with `packages` ("\n"-joined; null where filelists has no entry). */
@@ -125,20 +126,21 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
   const compsP = opts.want?.comps !== false ? loadComps() : undefined;
   const modRec = opts.want?.modules === false ? undefined : records.modules;
   const modulesP = modRec && cached('modules', modRec.checksum, () => parseModules(spec(modRec)), (v, m) => encodeJson('modules', v, m), (u) => decodeJson<ModuleIndex>(u));
-  const [packages, comps, modules] = await Promise.all([loadPrimary(primary), compsP, modulesP]);
+  const [pstore, comps, modules] = await Promise.all([loadPrimary(primary), compsP, modulesP]);
+  const packages = pstore.packages;
 
-  async function loadPrimary(primary: RepomdRecord): Promise<RepoPackage[]> {
+  async function loadPrimary(primary: RepomdRecord): Promise<PackageStore> {
     const t0 = performance.now();
     const primaryHit = await cache?.read('primary', primary.checksum);
-    let packages: RepoPackage[];
-    if (primaryHit) packages = decodePackages(primaryHit, id);
+    let pstore: PackageStore;
+    if (primaryHit) pstore = new PackageStore([primaryHit], id);
     else {
       const parsed = await parsePrimaryEncoded(spec(primary), opts.threads);
-      packages = parsed.packages;
+      pstore = parsed.store;
       store('primary', primary.checksum, parsed.encode);
     }
-    ctx.log.debug(`repo ${id}: ${packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
-    return packages;
+    ctx.log.debug(`repo ${id}: ${pstore.packages.length} packages from primary`, { ms: Math.round(performance.now() - t0) });
+    return pstore;
   }
 
   async function loadComps(): Promise<Comps | undefined> {
@@ -162,14 +164,15 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
 
   // File lookups: primary's subset first; filelists.xml read once, on the first miss.
   let primaryIndex: FileIndex | undefined;
-  const primaryOnly = () => (primaryIndex ??= new FileIndex(packages, packages.map((p) => p.files.join('\n'))));
+  const fileDeps = () => pstore.fileDeps();
+  const primaryOnly = () => (primaryIndex ??= new FileIndex(packages, packages.map((p) => p.files.join('\n')), fileDeps));
   let full: Promise<FileIndex> | undefined;
   const filelists = opts.want?.filelists === false ? undefined : records.filelists;
   const loadFull = (): Promise<FileIndex> => {
     if (!filelists) return (full ??= Promise.resolve(primaryOnly()));
     // The lists are aligned with primary's order, so the key names both files.
     const key = `${filelists.checksum}+${primary.checksum.slice(primary.checksum.indexOf(':') + 1, primary.checksum.indexOf(':') + 17)}`;
-    return (full ??= cached('filelists', key, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => new FileIndex(packages, lists)));
+    return (full ??= cached('filelists', key, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => new FileIndex(packages, lists, fileDeps)));
   };
   let loaded = false;
 
@@ -179,6 +182,7 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
     repomdChecksum: repomd.checksum,
     records,
     packages,
+    index: pstore,
     ...(comps ? { comps } : {}),
     ...(modules ? { modules } : {}),
     async filesOf(pkg) {

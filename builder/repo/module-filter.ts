@@ -60,6 +60,12 @@ export function mergeModuleDefaults(indexes: ModuleIndex[]): Map<string, ModuleD
 
 const isSource = (arch: string) => arch === 'src' || arch === 'nosrc';
 
+/** The name of an artifact "name-epoch:version-release.arch". */
+function artifactName(a: string): string {
+  const dot = a.lastIndexOf('.');
+  return a.slice(0, a.lastIndexOf('-', a.lastIndexOf('-', dot) - 1));
+}
+
 export function computeModularFilter(input: ModularFilterInput): ModularFilter {
   const state = input.state ?? {};
   const arches = input.arches && new Set(input.arches);
@@ -148,21 +154,29 @@ export function computeModularFilter(input: ModularFilterInput): ModularFilter {
   activeBuilds.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : newestFirst(a, b)));
 
   const modular = new Set<string>();
-  for (const list of byName.values()) for (const m of list) for (const a of m.artifacts) modular.add(a);
+  // Names of all artifacts: a package whose name is none of them is neither modular nor
+  // shadowed, which settles most packages without making their NEVRA strings.
+  const modularNames = new Set<string>();
+  for (const list of byName.values())
+    for (const m of list)
+      for (const a of m.artifacts) {
+        modular.add(a);
+        modularNames.add(artifactName(a));
+      }
   const activeNevras = new Set<string>();
   const activeNameArch = new Set<string>();
   for (const m of activeBuilds) {
     for (const a of m.artifacts) {
       activeNevras.add(a);
-      const dot = a.lastIndexOf('.');
-      const dash2 = a.lastIndexOf('-', a.lastIndexOf('-', dot) - 1);
-      activeNameArch.add(`${a.slice(0, dash2)}.${isSource(a.slice(dot + 1)) ? 'src' : ''}`);
+      activeNameArch.add(`${artifactName(a)}.${isSource(a.slice(a.lastIndexOf('.') + 1)) ? 'src' : ''}`);
     }
   }
   const hotfix = new Set(input.hotfixRepos ?? []);
   const hidden = new Set<RepoPackage>();
   for (const p of input.packages) {
     if (hotfix.has(p.repo)) continue;
+    // (a version or release with a '-', which rpm forbids, would defeat the name test)
+    if (!modularNames.has(p.name) && !p.version.includes('-') && !p.release.includes('-')) continue;
     const nevra = `${p.name}-${p.epoch}:${p.version}-${p.release}.${p.arch}`;
     if (modular.has(nevra)) {
       if (!activeNevras.has(nevra)) hidden.add(p);

@@ -2,20 +2,17 @@
 // both spend most of a warm load creating ~1M small objects and re-reading repeated strings
 // (measured: about as slow as parsing the XML). This codec stores each distinct string and
 // each distinct dependency once, and every reference as an int32, so decoding is one
-// split() of the string table plus one pass that builds packages around shared Dep objects.
+// split() of the string table; packages are made from it lazily (package-store.ts).
 //
 // Layout: "VZRC" magic, u32 format version, u32 header length, header JSON, then 8-byte
 // aligned sections named in the header: strings (UTF-8, "\0"-separated), ints (Int32),
 // floats (Float64), and parts: whole nested buffers of this format (a primary.xml parsed
 // in pieces on several threads is stored as the pieces' buffers, in order, not re-encoded).
-import type { Dep, RepoPackage, Sense } from '../model/package.js';
+import type { Dep, RepoPackage } from '../model/package.js';
 
 export const CODEC_VERSION = 3;
 const MAGIC = 0x4352_5a56; // "VZRC" little-endian
-const SENSES: (Sense | undefined)[] = [undefined, 'EQ', 'LT', 'LE', 'GT', 'GE'];
 const SENSE_CODE: Record<string, number> = { EQ: 1, LT: 2, LE: 3, GT: 4, GE: 5 };
-const PKG_INTS = 11 + 2 * 8; // 8 dependency kinds, in DEP_KINDS order
-const DEP_INTS = 6;
 
 /** A dependency's flags= as the codec stores them (1-5); -1: not a sense rpm knows. */
 export function senseCode(flags: string): number {
@@ -212,53 +209,6 @@ export function packPackages(u: Unpacked, meta: unknown): Buffer {
 /** Packages encoded in pieces (each an encodePackages buffer, in primary order) as one buffer. */
 export function packPackageParts(parts: Buffer[], meta: unknown): Buffer {
   return pack('package-parts', meta, [], [], [], parts);
-}
-
-// Most packages have no conflicts, obsoletes, weak deps or files in primary: one shared,
-// frozen empty list for all of them (frozen: a push throws instead of changing them all).
-const NO_DEPS = Object.freeze([]) as unknown as Dep[];
-const NO_FILES = Object.freeze([]) as unknown as string[];
-
-export function decodePackages(u: Unpacked, repo: string): RepoPackage[] {
-  if (u.kind === 'package-parts') return u.parts.flatMap((p) => decodePackages(p, repo));
-  if (u.kind !== 'packages') throw new Error(`holds ${u.kind}, not packages`);
-  const { strings: S, ints: I, floats: F } = u;
-  const nPkg = I[0];
-  const nDep = I[1];
-  const deps: Dep[] = new Array(nDep);
-  let o = 3;
-  for (let i = 0; i < nDep; i++, o += DEP_INTS) {
-    const sense = SENSES[I[o + 1]];
-    const name = S[I[o]];
-    if (sense === undefined) deps[i] = I[o + 5] ? { name, pre: true } : { name };
-    else {
-      const evr = I[o + 4] < 0 ? { epoch: I[o + 2], version: S[I[o + 3]] } : { epoch: I[o + 2], version: S[I[o + 3]], release: S[I[o + 4]] };
-      deps[i] = I[o + 5] ? { name, sense, evr, pre: true } : { name, sense, evr };
-    }
-  }
-  const refBase = o + nPkg * PKG_INTS;
-  const list = (start: number, count: number): Dep[] => {
-    if (count === 0) return NO_DEPS;
-    const out: Dep[] = new Array(count);
-    for (let k = 0; k < count; k++) out[k] = deps[I[refBase + start + k]];
-    return out;
-  };
-  const packages: RepoPackage[] = new Array(nPkg);
-  for (let i = 0; i < nPkg; i++, o += PKG_INTS) {
-    const fStart = I[o + 9];
-    const files: string[] = I[o + 10] === 0 ? NO_FILES : new Array(I[o + 10]);
-    for (let k = 0; k < files.length; k++) files[k] = S[I[refBase + fStart + k]];
-    const bt = F[i * 3 + 2];
-    packages[i] = {
-      name: S[I[o]], epoch: I[o + 4], version: S[I[o + 2]], release: S[I[o + 3]], arch: S[I[o + 1]], repo,
-      checksum: S[I[o + 5]], location: S[I[o + 6]], locationBase: I[o + 7] < 0 ? undefined : S[I[o + 7]],
-      sizePackage: F[i * 3], sizeInstalled: F[i * 3 + 1],
-      sourcerpm: I[o + 8] < 0 ? undefined : S[I[o + 8]], buildtime: Number.isNaN(bt) ? undefined : bt, files,
-      provides: list(I[o + 11], I[o + 12]), requires: list(I[o + 13], I[o + 14]), conflicts: list(I[o + 15], I[o + 16]), obsoletes: list(I[o + 17], I[o + 18]),
-      recommends: list(I[o + 19], I[o + 20]), suggests: list(I[o + 21], I[o + 22]), supplements: list(I[o + 23], I[o + 24]), enhances: list(I[o + 25], I[o + 26]),
-    };
-  }
-  return packages;
 }
 
 /** Full file lists by package index ("\n"-joined; null: filelists had no entry for it). */

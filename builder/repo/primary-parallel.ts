@@ -3,9 +3,9 @@
 // <package> elements. The main thread reads, verifies and decompresses the file as before
 // (metadata-stream.ts), cuts the text into pieces at <package> starts and hands them to
 // worker threads (primary.worker.ts). Each answers with its packages in the parse cache's
-// binary form (packages-codec.ts), transferred rather than copied; the main thread decodes
-// the answers in document order (about a tenth of the cost of parsing) and keeps the
-// buffers, which together are the cache file: nothing is encoded twice.
+// binary form (packages-codec.ts), transferred rather than copied; the main thread unpacks
+// the answers in document order, makes one package store of them (package-store.ts) and
+// keeps the buffers, which together are the cache file: nothing is encoded twice.
 //
 // Splitting needs no understanding of the XML: a piece starts at "<package" followed by a
 // space or ">". Only a comment or CDATA section holding such text could mislead it, and
@@ -15,9 +15,9 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { RepoPackage } from '../model/package.js';
 import { readMetadata, type MetadataFile } from './metadata-stream.js';
-import { decodePackages, unpack } from './packages-codec.js';
+import { PackageStore } from './package-store.js';
+import { unpack, type Unpacked } from './packages-codec.js';
 import type { PieceRequest, PieceResult } from './primary.worker.js';
 
 /**
@@ -51,7 +51,7 @@ function workerSource(): { url: URL; execArgv?: string[] } | undefined {
 }
 
 export interface ParallelPrimary {
-  packages: RepoPackage[];
+  store: PackageStore;
   /** Each piece's packages in the cache's binary form, in document order. */
   parts: Buffer[];
   /** The <metadata packages="N"> count. */
@@ -93,7 +93,7 @@ export async function parsePrimaryParallel(file: MetadataFile, threads: number, 
   // decoding early, few enough that each piece's string table stays worth having.
   const target = Math.max(1 << 20, Math.min(16 << 20, Math.floor((openSize ?? 32 << 20) / (threads * 3))));
 
-  const packages: RepoPackage[] = [];
+  const forms: Unpacked[] = [];
   const parts: Buffer[] = [];
   let declared: number | undefined;
   let failed: string | undefined;
@@ -121,8 +121,7 @@ export async function parsePrimaryParallel(file: MetadataFile, threads: number, 
       if (!x.ok) failed ??= x.message;
       if (failed || !x.ok) continue;
       const buf = Buffer.from(x.encoded.buffer, x.encoded.byteOffset, x.encoded.byteLength);
-      const got = decodePackages(unpack(buf), file.repo);
-      for (let k = 0; k < got.length; k++) packages.push(got[k]);
+      forms.push(unpack(buf));
       parts.push(buf);
       if (x.declared !== undefined) declared = x.declared;
     }
@@ -186,5 +185,5 @@ export async function parsePrimaryParallel(file: MetadataFile, threads: number, 
   } finally {
     for (const w of workers) void w.terminate();
   }
-  return failed ? undefined : { packages, parts, declared };
+  return failed ? undefined : { store: new PackageStore(forms, file.repo), parts, declared };
 }

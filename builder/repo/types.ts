@@ -3,7 +3,7 @@
 // (builder/model/package.ts); everything here is plain data except RepoMetadata's lazy
 // file-list lookups.
 import type { Ctx } from '../context.js';
-import type { RepoPackage } from '../model/package.js';
+import type { PackageIndex, RepoPackage } from '../model/package.js';
 
 export type { RepoPackage };
 
@@ -158,6 +158,8 @@ export interface RepoMetadata {
   repomdChecksum: string;
   records: Record<string, RepomdRecord>;
   packages: RepoPackage[];
+  /** Lookups over `packages` by name, provide, obsolete and primary file (for the resolver). */
+  index: PackageIndex;
   comps?: Comps;
   modules?: ModuleIndex;
   /** Every file of a package; reads filelists.xml on first use. */

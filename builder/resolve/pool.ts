@@ -5,9 +5,10 @@
 // matches any), file provides, arch scores and colors. Excluded and hidden packages are
 // not installable (libsolv's "considered" map) but, as dnf configures libsolv, still listed
 // as providers.
-import type { Dep, Evr, RepoPackage, Sense } from '../model/package.js';
+import type { Dep, Evr, PackageIndex, RepoPackage, Sense } from '../model/package.js';
 import { compareEvr } from '../rpm/vercmp.js';
 import { DepOrder } from './deporder.js';
+import { indexPackages } from './package-index.js';
 import type { ResolveInput } from './types.js';
 
 export const SYSTEM = 1;
@@ -89,21 +90,6 @@ export interface PoolSource {
   fileOwnersComplete?: boolean;
 }
 
-/** A name's providers: one id (most names) or an ascending, duplicate-free id list. */
-type Ids = number | number[];
-
-function addId(m: Map<string, Ids>, k: string, id: number): void {
-  const v = m.get(k);
-  if (v === undefined) m.set(k, id);
-  else if (typeof v === 'number') {
-    if (v !== id) m.set(k, [v, id]);
-  } else if (v[v.length - 1] !== id) v.push(id);
-}
-
-function idList(v: Ids | undefined): number[] {
-  return v === undefined ? [] : typeof v === 'number' ? [v] : v;
-}
-
 /** Thrown (and caught by the resolver) when a resolve met paths whose owners filelists must tell. */
 export class NeedFiles extends Error {}
 
@@ -111,15 +97,19 @@ export class NeedFiles extends Error {}
  * The request-independent part: solvables, name/provides indexes and the whatprovides
  * cache. Built once per repo set and reused by every resolve (excludes only flip the
  * per-request "installable" flags, since excluded packages stay listed as providers).
- * Built on every cold run over every package of every repo (17k for CS9 AppStream), so
- * the indexes hold bare ids, not an array per provide: most names have one provider.
+ * Built for every resolve that is not answered from the cache, over every package of every
+ * repo (17k for CS9 AppStream): the name, provide, obsolete and file lookups come from the
+ * repos' own indexes (the repo stage builds them from its parsed form, without reading the
+ * packages), asked per name and memoized here.
  */
 export class PoolIndex {
   readonly solvables: Solvable[] = [];
-  private readonly names = new Map<string, Ids>();
+  /** Each repo's index and the id of its first package. */
+  private readonly repoIndexes: { index: PackageIndex; base: number }[] = [];
+  private readonly names = new Map<string, number[]>();
   /** Provided name -> ids of the packages providing it (the implicit "name = evr" included). */
-  private readonly provides = new Map<string, Ids>();
-  private files?: Map<string, Ids>;
+  private readonly provides = new Map<string, number[]>();
+  private readonly files = new Map<string, number[]>();
   /** whatProvides answers by the Dep object (parsed metadata shares them) and by its text. */
   private readonly cacheByDep = new Map<Dep, number[]>();
   private readonly cache = new Map<string, number[]>();
@@ -133,7 +123,7 @@ export class PoolIndex {
    */
   readonly supplementIds: number[] = [];
   /** Obsoleted name -> ids of the packages whose Obsoletes name it (hawkey's obsoletes filter). */
-  private readonly obsoleters = new Map<string, Ids>();
+  private readonly obsoleters = new Map<string, number[]>();
   readonly weakIds: number[] = [];
 
   constructor(readonly source: PoolSource) {
@@ -146,6 +136,9 @@ export class PoolIndex {
     this.solvables.length = 2;
     let id = 2;
     source.repos.forEach((repo, ri) => {
+      const index = repo.index ?? indexPackages(repo.packages);
+      const base = id;
+      this.repoIndexes.push({ index, base });
       for (const pkg of repo.packages) {
         const archScore = score.get(pkg.arch) ?? 0;
         let color = colors.get(pkg.arch);
@@ -165,20 +158,28 @@ export class PoolIndex {
         };
         this.solvables.push(s);
         this.idOf.set(pkg, id);
-        // POOL_FLAG_WHATPROVIDESWITHDISABLED (dnf sets it): excluded packages still show up
-        // as providers; their own "not installable" rule keeps them out.
-        if (archScore !== 0) {
-          addId(this.names, pkg.name, id);
-          addId(this.provides, pkg.name, id);
-          const prov = pkg.provides;
-          for (let i = 0; i < prov.length; i++) addId(this.provides, prov[i].name, id);
-          for (const o of pkg.obsoletes) addId(this.obsoleters, o.name, id);
-          if (pkg.supplements.length) this.supplementIds.push(id);
-          if (pkg.supplements.length || pkg.enhances.length) this.weakIds.push(id);
-        }
         id++;
       }
+      for (const i of Array.from(index.supplementing)) if (this.solvables[base + i].archScore !== 0) this.supplementIds.push(base + i);
+      for (const i of Array.from(index.weak)) if (this.solvables[base + i].archScore !== 0) this.weakIds.push(base + i);
     });
+  }
+
+  /**
+   * The ids a per-repo lookup gives for `key`, over all repos, installable arches only.
+   * POOL_FLAG_WHATPROVIDESWITHDISABLED (dnf sets it): excluded packages still show up as
+   * providers; their own "not installable" rule keeps them out.
+   */
+  private ids(memo: Map<string, number[]>, key: string, get: (index: PackageIndex, key: string) => ArrayLike<number>): number[] {
+    let out = memo.get(key);
+    if (out) return out;
+    out = [];
+    for (const { index, base } of this.repoIndexes) {
+      const found = get(index, key);
+      for (let k = 0; k < found.length; k++) if (this.solvables[base + found[k]].archScore !== 0) out.push(base + found[k]);
+    }
+    memo.set(key, out);
+    return out;
   }
 
   get size(): number {
@@ -208,21 +209,12 @@ export class PoolIndex {
 
   /** Installable-arch packages named `name`, ascending ids (excluded ones included). */
   byName(name: string): readonly number[] {
-    return idList(this.names.get(name));
+    return this.ids(this.names, name, (ix, k) => ix.byName(k));
   }
 
   /** Installable-arch packages with an Obsoletes on `name` (any version). */
   obsoletersOfName(name: string): readonly number[] {
-    return idList(this.obsoleters.get(name));
-  }
-
-  /** Files primary.xml lists, indexed on the first file dependency. */
-  private fileIndex(): Map<string, Ids> {
-    if (!this.files) {
-      this.files = new Map();
-      for (const s of this.solvables) if (s && s.archScore !== 0) for (const f of s.pkg.files) addId(this.files, f, s.id);
-    }
-    return this.files;
+    return this.ids(this.obsoleters, name, (ix, k) => ix.byObsolete(k));
   }
 
   /** Providers of a simple (non-rich) dependency, ascending ids (excluded ones included). */
@@ -249,14 +241,14 @@ export class PoolIndex {
   }
 
   private lookup(dep: Dep, versioned: boolean): number[] {
-    const ids = idList(this.provides.get(dep.name));
+    const ids = this.ids(this.provides, dep.name, (ix, k) => ix.byProvide(k));
     let found = ids;
     if (versioned) {
       found = [];
       for (const id of ids) if (this.providesMatching(id, dep)) found.push(id);
     }
     if (!dep.name.startsWith('/')) return found;
-    const extra = [...idList(this.fileIndex().get(dep.name))];
+    const extra = [...this.ids(this.files, dep.name, (ix, k) => ix.byFile(k))];
     const owners = this.owners.get(dep.name);
     if (!owners && this.source.fileOwnersComplete === false && !primaryCoversPath(dep.name)) {
       // noted, and answered without its owners for now: the resolver stops before solving

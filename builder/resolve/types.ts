@@ -1,7 +1,7 @@
 // Input and output of the resolver: candidate packages per repo, comps, the request, and
 // optional pins in; the package set dnf (libsolv) would install into an empty root out.
 // Pure data; the repo stage produces the packages, the pipeline wires the rest.
-import type { Nevra, RepoPackage } from '../model/package.js';
+import type { Nevra, PackageIndex, RepoPackage } from '../model/package.js';
 
 export interface ResolveRepo {
   id: string;
@@ -10,6 +10,8 @@ export interface ResolveRepo {
   /** dnf's cost: lower wins among equal versions (default 1000). */
   cost: number;
   packages: RepoPackage[];
+  /** Lookups over `packages` (the repo stage's); built from the packages when absent. */
+  index?: PackageIndex;
 }
 
 export interface CompsPackageRef {

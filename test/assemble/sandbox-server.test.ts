@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptletRunner } from '../../builder/assemble/scriptlets.js';
-import { encodeRequest } from '../../kernel/sandbox-server.js';
+import { encodeRequest, SERVER_NAMESPACES, startCommandServer } from '../../kernel/sandbox-server.js';
 import { openSandboxSession, type SandboxSession } from '../../kernel/sandbox-session.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
 
@@ -36,7 +36,7 @@ describe.skipIf(!canRun)('sandbox command server', () => {
     mkdirSync(join(root, 'bin'), { recursive: true });
     mkdirSync(join(root, 'etc'));
     copyFileSync(realpathSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim()), join(root, 'bin/busybox'));
-    for (const a of ['sh', 'sleep', 'cat', 'env', 'head', 'kill', 'grep', 'sort', 'tr', 'setsid', 'ln', 'printf']) symlinkSync('busybox', join(root, 'bin', a));
+    for (const a of ['sh', 'yes', 'sleep', 'cat', 'env', 'head', 'kill', 'grep', 'sort', 'tr', 'setsid', 'ln', 'printf']) symlinkSync('busybox', join(root, 'bin', a));
     s = await openSandboxSession({ root, maxOutput: 1 << 20 });
   });
   afterAll(async () => {
@@ -46,6 +46,16 @@ describe.skipIf(!canRun)('sandbox command server', () => {
 
   it('runs every command through the server', () => {
     expect(s.via).toBe('server');
+  });
+
+  it('refuses to serve namespaces other than the ones the session started with (a holder pid now someone else’s)', async () => {
+    const stale = Object.fromEntries(SERVER_NAMESPACES.map((n) => [n, `${n}:[1]`])) as Parameters<typeof startCommandServer>[1];
+    await expect(startCommandServer(process.pid, stale, { PATH: process.env.PATH })).rejects.toMatchObject({ code: 'E_SANDBOX', message: expect.stringContaining('no longer the process') });
+  });
+
+  it('fails to start, so the session can fall back to nsenter, where there is no perl', async () => {
+    const links = Object.fromEntries(SERVER_NAMESPACES.map((n) => [n, `${n}:[1]`])) as Parameters<typeof startCommandServer>[1];
+    await expect(startCommandServer(process.pid, links, { PATH: join(tmp.path, 'nowhere') })).rejects.toMatchObject({ code: 'E_SANDBOX' });
   });
 
   it('passes argv and the environment byte for byte (no shell in between)', async () => {
@@ -120,6 +130,10 @@ describe.skipIf(!canRun)('sandbox command server', () => {
   it('does not wait for output held open by what a command left running', async () => {
     const r = await s.run({ argv: ['/bin/sh', '-c', 'sleep 30 & echo bye'], timeoutMs: 20_000 });
     expect(r).toMatchObject({ code: 0, stdout: 'bye\n' });
+    // Nor for one that never stops writing to it.
+    const y = await s.run({ argv: ['/bin/sh', '-c', 'yes & yes >&2 & exit 3'], timeoutMs: 20_000 });
+    expect(y.code).toBe(3);
+    expect((await s.run({ argv: ['/bin/sh', '-c', PS] })).stdout.trim()).toBe('bwrap busybox');
   });
 
   it('runs commands one at a time, each with its own output', async () => {

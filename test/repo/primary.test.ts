@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRepo, loadRepomd, localOpener } from '../../builder/repo/index.js';
 import { parsePrimaryEncoded } from '../../builder/repo/load-repo.js';
-import { decodePackages, unpack } from '../../builder/repo/packages-codec.js';
-import type { RepoPackage } from '../../builder/model/package.js';
+import { unpack } from '../../builder/repo/packages-codec.js';
+import { decodePackages, PackageStore } from '../../builder/repo/package-store.js';
+import { DEP_KINDS, type PackageIndex, type RepoPackage } from '../../builder/model/package.js';
 import { fixture, REPO_ROOT, tools } from '../helpers/env.js';
 
 const RHEL6 = fixture('pulp_rpm', 'rhel6-test_comps_with_xz_compress');
@@ -26,6 +27,35 @@ function project(p: RepoPackage, keys: string[]): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const k of keys) o[k] = (p as unknown as Record<string, unknown>)[k] ?? null;
   return o;
+}
+
+/** Every field, lists included (packages read from the cache make their lists on first use). */
+function plain(p: RepoPackage): Record<string, unknown> {
+  const { name, epoch, version, release, arch, repo, checksum, location, locationBase, sizePackage, sizeInstalled, sourcerpm, buildtime, files } = p;
+  return { name, epoch, version, release, arch, repo, checksum, location, locationBase, sizePackage, sizeInstalled, sourcerpm, buildtime, files, ...Object.fromEntries(DEP_KINDS.map((k) => [k, p[k]])) };
+}
+
+/** The index as the resolver built it before: Maps over every package's fields. */
+function checkIndex(packages: RepoPackage[], index: PackageIndex): void {
+  const by = (f: (p: RepoPackage) => string[]) => {
+    const m = new Map<string, number[]>();
+    packages.forEach((p, i) => {
+      for (const k of new Set(f(p))) m.set(k, [...(m.get(k) ?? []), i]);
+    });
+    return m;
+  };
+  const cases: [Map<string, number[]>, (k: string) => ArrayLike<number>][] = [
+    [by((p) => [p.name]), (k) => index.byName(k)],
+    [by((p) => [p.name, ...p.provides.map((d) => d.name)]), (k) => index.byProvide(k)],
+    [by((p) => p.obsoletes.map((d) => d.name)), (k) => index.byObsolete(k)],
+    [by((p) => p.files), (k) => index.byFile(k)],
+  ];
+  for (const [ref, get] of cases) {
+    for (const [k, ids] of ref) expect([...Array.from(get(k))], k).toEqual(ids);
+    expect(Array.from(get('no such name ever'))).toEqual([]);
+  }
+  expect(Array.from(index.supplementing)).toEqual(packages.flatMap((p, i) => (p.supplements.length ? [i] : [])));
+  expect(Array.from(index.weak)).toEqual(packages.flatMap((p, i) => (p.supplements.length || p.enhances.length ? [i] : [])));
 }
 
 describe.skipIf(!tools('python3'))('primary.xml against ElementTree', () => {
@@ -68,14 +98,21 @@ describe('primary.xml on worker threads', () => {
     for (const repo of [RHEL6, APPSTREAM]) {
       const md = await loadRepomd('r', localOpener(repo));
       const spec = { repo: 'r', open: localOpener(repo), record: md.records.primary };
-      const one = await parsePrimaryEncoded(spec, 0);
-      const many = await parsePrimaryEncoded(spec, 2);
+      const one = (await parsePrimaryEncoded(spec, 0)).store;
+      const par = await parsePrimaryEncoded(spec, 2);
+      const many = par.store;
       expect(many.packages.length).toBe(one.packages.length);
-      for (let i = 0; i < one.packages.length; i++) expect(many.packages[i]).toStrictEqual(one.packages[i]);
+      for (let i = 0; i < one.packages.length; i++) expect(plain(many.packages[i])).toStrictEqual(plain(one.packages[i]));
       // the cache file of pieces decodes to the same packages
-      const again = decodePackages(unpack(many.encode({ key: 'k' })), 'r');
-      for (let i = 0; i < one.packages.length; i += 7) expect(again[i]).toStrictEqual(one.packages[i]);
+      const again = decodePackages(unpack(par.encode({ key: 'k' })), 'r');
+      for (let i = 0; i < one.packages.length; i += 7) expect(plain(again[i])).toStrictEqual(plain(one.packages[i]));
       expect(again.length).toBe(one.packages.length);
+      // the lookups the resolver uses, from one piece and from several
+      checkIndex(one.packages, one);
+      checkIndex(many.packages, many);
+      const fileDeps = new Set(one.packages.flatMap((p) => DEP_KINDS.filter((k) => k !== 'provides').flatMap((k) => p[k].map((d) => d.name).filter((n) => n.startsWith('/')))));
+      expect([...many.fileDeps()].sort()).toEqual([...fileDeps].sort());
+      expect(new PackageStore([unpack(par.encode({ key: 'k' }))], 'r').packages.length).toBe(one.packages.length);
     }
   });
 });

@@ -23,7 +23,7 @@ export async function loadRepos(dirs: Record<string, string>, arch = 'x86_64'): 
     for (const md of mds) owners.push(...(await md.whoOwnsFile(path)));
     if (owners.length) fileOwners.set(path, owners);
   }
-  const resolver = createResolver({ repos: mds.map((m) => ({ id: m.id, priority: 99, cost: 1000, packages: m.packages })), arch, comps: mergeComps(mds), fileOwners });
+  const resolver = createResolver({ repos: mds.map((m) => ({ id: m.id, priority: 99, cost: 1000, packages: m.packages, index: m.index })), arch, comps: mergeComps(mds), fileOwners });
   return { mds, resolver };
 }
 
