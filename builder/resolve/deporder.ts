@@ -5,11 +5,11 @@
 // then the order libsolv first met them in primary.xml). rpm's header order (primary.xml's)
 // is alphabetical instead. The solver walks recommends in this order, and which
 // recommendation is taken first can change the outcome, so it must be the same.
-import type { Dep, RepoPackage } from '../model/package.js';
+import type { Dep, PackageIndex, RepoPackage } from '../model/package.js';
 import { isRich } from './richdep.js';
 
-/** createrepo_c's element order in primary.xml: the order libsolv meets dependencies. */
-const KINDS = ['provides', 'requires', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'] as const;
+/** The dependency lists besides provides, in createrepo_c's primary.xml order. */
+const OTHER_KINDS = ['requires', 'conflicts', 'obsoletes', 'suggests', 'enhances', 'recommends', 'supplements'] as const;
 
 function evrString(e: { epoch: number; version: string; release?: string }): string {
   return `${e.epoch ? e.epoch + ':' : ''}${e.version}${e.release !== undefined ? '-' + e.release : ''}`;
@@ -22,68 +22,72 @@ function depKey(d: Dep): string {
 /**
  * Per repo, libsolv's sort keys for the dependencies the solver walks in order (the
  * recommends of packages with more than one): a string's use count over the repo, a
- * relation's use count and creation index. Only those strings and relations are counted,
- * so building this costs one pass over the repo's dependency names.
+ * relation's use count and first sighting. Only those strings and relations are counted:
+ * provides through the repo's provide index, the other (much shorter) lists in one pass.
  */
 export class DepOrder {
   private readonly strNeed = new Map<string, number>();
   private readonly relNeed = new Map<string, number>();
   private readonly relSeq = new Map<string, number>();
-  /** Names of the tracked relations: only deps with such a name can be one of them. */
-  private readonly relNames = new Set<string>();
 
-  constructor(packages: readonly RepoPackage[]) {
+  constructor(packages: readonly RepoPackage[], index: PackageIndex) {
+    /** Names of the tracked relations (a dep of another name cannot be one of them). */
+    const relNames = new Set<string>();
     for (const p of packages) {
-      if (p.recommends.length < 2) continue;
-      for (const d of p.recommends) {
+      const recs = p.recommends;
+      if (recs.length < 2) continue;
+      for (const d of recs) {
         if (isRich(d.name)) this.relNeed.set(d.name, 0);
         else if (d.sense && d.evr) {
           this.relNeed.set(depKey(d), 0);
-          this.relNames.add(d.name);
+          relNames.add(d.name);
         } else this.strNeed.set(d.name, 0);
       }
     }
     if (!this.strNeed.size && !this.relNeed.size) return;
     const strNeed = this.strNeed;
+    const relNeed = this.relNeed;
     const str = (s: string) => {
       const n = strNeed.get(s);
       if (n !== undefined) strNeed.set(s, n + 1);
     };
-    // a relation's parts count once per distinct relation (repo_write's second pass)
+    // a relation counts per use; its parts once per distinct relation (repo_write)
     const seenRel = new Set<string>();
-    const rel = (key: string, name: string, evr: string) => {
-      if (!this.relSeq.has(key)) this.relSeq.set(key, this.relSeq.size);
+    const useRel = (key: string, parts: () => string[]) => {
+      const n = relNeed.get(key);
+      if (n !== undefined) relNeed.set(key, n + 1);
       if (seenRel.has(key)) return;
       seenRel.add(key);
-      str(name);
-      str(evr);
+      this.relSeq.set(key, this.relSeq.size);
+      for (const x of parts()) str(x);
     };
+    const use = (d: Dep) => {
+      const name = d.name;
+      if (name.charCodeAt(0) === 40 /* ( */) useRel(name, () => name.split(/[\s()]+/));
+      else if (!d.sense || !d.evr) str(name);
+      else if (strNeed.has(name) || relNames.has(name)) useRel(depKey(d), () => [name]);
+    };
+    // provides (the long lists): only those of the tracked names, from the index
+    for (const name of [...strNeed.keys(), ...relNames]) {
+      const named = index.byName(name);
+      for (let k = 0; k < named.length; k++) str(name);
+      const prov = index.byProvide(name);
+      for (let k = 0; k < prov.length; k++) for (const d of packages[prov[k]].provides) if (d.name === name) use(d);
+    }
     for (const p of packages) {
-      str(p.name);
-      str(p.arch);
-      const srcName = p.sourcerpm?.replace(/-[^-]+-[^-]+\.(no)?src\.rpm$/, '');
-      if (srcName && srcName !== p.name) str(srcName);
-      for (const kind of KINDS) {
-        const deps = p[kind];
-        for (let i = 0; i < deps.length; i++) {
-          const d = deps[i];
-          const name = d.name;
-          if (name.charCodeAt(0) === 40 /* ( */) {
-            if (this.relNeed.has(name)) this.relNeed.set(name, this.relNeed.get(name)! + 1);
-            if (!this.relSeq.has(name)) this.relSeq.set(name, this.relSeq.size);
-            if (!seenRel.has(name)) {
-              seenRel.add(name);
-              // the rich dependency's leaves, once per distinct expression
-              for (const leaf of richLeaves(name)) str(leaf);
-            }
-          } else if (d.sense && d.evr) {
-            if (!strNeed.has(name) && !this.relNames.has(name)) continue;
-            const key = depKey(d);
-            const n = this.relNeed.get(key);
-            if (n !== undefined) this.relNeed.set(key, n + 1);
-            rel(key, name, '');
-          } else str(name);
+      const src = p.sourcerpm;
+      if (src) {
+        // name-version-release.src.rpm: the source name counts where it is not the name
+        const r = src.lastIndexOf('-');
+        const v = r > 0 ? src.lastIndexOf('-', r - 1) : -1;
+        if (v > 0) {
+          const srcName = src.slice(0, v);
+          if (srcName !== p.name) str(srcName);
         }
+      }
+      for (const kind of OTHER_KINDS) {
+        const deps = p[kind];
+        for (let i = 0; i < deps.length; i++) use(deps[i]);
       }
     }
   }
@@ -105,9 +109,4 @@ export class DepOrder {
     });
     return keyed.map((x) => x.d);
   }
-}
-
-/** The words of a rich dependency: its names (plus operators and versions, never tracked). */
-function richLeaves(text: string): string[] {
-  return text.split(/[\s()]+/);
 }

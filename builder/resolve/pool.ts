@@ -200,7 +200,7 @@ export class PoolIndex {
     if (recs.length < 2) return recs;
     let r = this.orderedRecommends.get(id);
     if (!r) {
-      const order = (this.depOrders[s.repo] ??= new DepOrder(this.source.repos[s.repo].packages));
+      const order = (this.depOrders[s.repo] ??= new DepOrder(this.source.repos[s.repo].packages, this.repoIndexes[s.repo].index));
       r = order.sort(recs);
       this.orderedRecommends.set(id, r);
     }
