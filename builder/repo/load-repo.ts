@@ -10,8 +10,8 @@ import { FileIndex, filelistsParser, PRIMARY_FILES_RE, type JoinedLists } from '
 import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
 import { ModulesYamlError, parseModulesYaml } from './modules.js';
-import { PackageStore } from './package-store.js';
-import { decodeFileLists, decodeJson, encodeFileLists, encodeJson, packPackageParts, packPackages, type Unpacked } from './packages-codec.js';
+import { encodePrimary, PackageStore } from './package-store.js';
+import { decodeFileLists, decodeJson, encodeFileLists, encodeJson, packPackages, type Unpacked } from './packages-codec.js';
 import { primaryParser } from './primary.js';
 import { parsePrimaryParallel, primaryThreads } from './primary-parallel.js';
 import { loadRepomd } from './repomd.js';
@@ -61,10 +61,11 @@ export async function parsePrimaryEncoded(spec: XmlFileSpec, threads?: number): 
   const par = n ? await parsePrimaryParallel(fileOf(spec), n, spec.record.openSize) : undefined;
   if (par) {
     checkDeclared(spec, par.declared, par.store.packages.length);
-    return { store: par.store, encode: (meta) => packPackageParts(par.parts, meta) };
+    return { store: par.store, encode: (meta) => encodePrimary(par.parts, par.store, meta) };
   }
   const form = await parsePrimaryForm(spec);
-  return { store: new PackageStore([form], spec.repo), encode: (meta) => packPackages(form, meta) };
+  const store = new PackageStore([form], spec.repo);
+  return { store, encode: (meta) => encodePrimary([packPackages(form, null)], store, meta) };
 }
 
 /** Full file lists aligned with `packages` ("\n"-joined; null where filelists has no entry). */

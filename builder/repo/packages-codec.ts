@@ -10,7 +10,7 @@
 // in pieces on several threads is stored as the pieces' buffers, in order, not re-encoded).
 import type { Dep, RepoPackage } from '../model/package.js';
 
-export const CODEC_VERSION = 3;
+export const CODEC_VERSION = 4; // 4: primary files hold their lookup index (store-index.ts)
 const MAGIC = 0x4352_5a56; // "VZRC" little-endian
 const SENSE_CODE: Record<string, number> = { EQ: 1, LT: 2, LE: 3, GT: 4, GE: 5 };
 
@@ -56,7 +56,7 @@ class Table {
   }
 }
 
-function pack(kind: string, meta: unknown, strings: string[], ints: number[] | Int32Array, floats: number[] | Float64Array, parts: Buffer[] = []): Buffer {
+export function pack(kind: string, meta: unknown, strings: string[], ints: number[] | Int32Array, floats: number[] | Float64Array, parts: Buffer[] = []): Buffer {
   const str = Buffer.from(strings.join('\0'), 'utf8');
   const align = (n: number) => (n + 7) & ~7;
   const layout = (headerLen: number) => {
@@ -94,10 +94,55 @@ function pack(kind: string, meta: unknown, strings: string[], ints: number[] | I
   return out;
 }
 
+/**
+ * A form's string table. From a file, each string is decoded on first use: a resolve
+ * reads a fraction of a repo's ~130k strings, and splitting them all was most of the cost
+ * (and much of the heap) of loading a cache file.
+ */
+export class Strings {
+  private constructor(
+    private readonly list: (string | undefined)[],
+    private readonly bytes?: Buffer,
+    /** Start of each string in `bytes`; the last entry is the end of the section + 1. */
+    private readonly starts?: Int32Array,
+  ) {}
+
+  static of(list: string[]): Strings {
+    return new Strings(list);
+  }
+
+  /** The "\0"-separated UTF-8 strings in bytes[from, from + len). */
+  static fromBytes(bytes: Buffer, from: number, len: number): Strings {
+    // indexOf is a native memchr: a byte loop here runs unoptimized for much of its length
+    const end = from + len;
+    const starts = new IntBuf(1 << 12);
+    starts.push(from);
+    for (let i = bytes.indexOf(0, from); i >= 0 && i < end; i = bytes.indexOf(0, i + 1)) starts.push(i + 1);
+    starts.push(end + 1);
+    return new Strings(new Array(starts.n - 1), bytes, starts.view());
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+
+  at(i: number): string {
+    const s = this.list[i];
+    if (s !== undefined) return s;
+    return (this.list[i] = this.bytes!.utf8Slice(this.starts![i], this.starts![i + 1] - 1));
+  }
+
+  all(): string[] {
+    const out: string[] = new Array(this.list.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.at(i);
+    return out;
+  }
+}
+
 export interface Unpacked {
   kind: string;
   meta: unknown;
-  strings: string[];
+  strings: Strings;
   ints: Int32Array;
   floats: Float64Array;
   /** Nested buffers, unpacked (see packPackageParts). */
@@ -119,7 +164,7 @@ export function unpack(buf: Buffer): Unpacked {
   return {
     kind: h.kind,
     meta: h.meta,
-    strings: base.toString('utf8', s0, s0 + sLen).split('\0'),
+    strings: Strings.fromBytes(base, s0, sLen),
     ints: new Int32Array(base.buffer, base.byteOffset + i0, iLen),
     floats: new Float64Array(base.buffer, base.byteOffset + f0, fLen),
     parts: parts.map(([at, len]) => unpack(base.subarray(at, at + len))),
@@ -203,7 +248,7 @@ export function encodePackages(packages: RepoPackage[], meta: unknown): Buffer {
 
 /** The parser's form of primary.xml (see primary.ts) as a cache file. */
 export function packPackages(u: Unpacked, meta: unknown): Buffer {
-  return pack('packages', meta, u.strings, u.ints, u.floats);
+  return pack('packages', meta, u.strings.all(), u.ints, u.floats);
 }
 
 /** Packages encoded in pieces (each an encodePackages buffer, in primary order) as one buffer. */
@@ -225,7 +270,7 @@ export function encodeFileLists(lists: (string | null)[], meta: unknown): Buffer
 export function decodeFileLists(u: Unpacked): (string | null)[] {
   const { strings: S, ints: I } = u;
   const out: (string | null)[] = new Array(I[0]);
-  for (let i = 0; i < out.length; i++) out[i] = I[i + 1] < 0 ? null : S[I[i + 1]];
+  for (let i = 0; i < out.length; i++) out[i] = I[i + 1] < 0 ? null : S.at(I[i + 1]);
   return out;
 }
 
@@ -235,5 +280,5 @@ export function encodeJson(kind: string, value: unknown, meta: unknown): Buffer 
 }
 
 export function decodeJson<T>(u: Unpacked): T {
-  return JSON.parse(u.strings.join('\0')) as T;
+  return JSON.parse(u.strings.all().join('\0')) as T;
 }

@@ -6,7 +6,7 @@
 import { formatChecksum } from './checksum.js';
 import { XmlSyntaxError } from './errors.js';
 import { ByteInterner, EMPTY, SlotTable } from './intern.js';
-import { IntBuf, senseCode, type Unpacked } from './packages-codec.js';
+import { IntBuf, senseCode, Strings, type Unpacked } from './packages-codec.js';
 import type { XmlHandler, XmlScanner } from './xml-scanner.js';
 
 /** Dependency lists in the codec's (DEP_KINDS) order. */
@@ -129,7 +129,7 @@ export function primaryParser(): PrimaryParser {
       ints.set(depInts.view(), 3);
       ints.set(pkgInts.view(), 3 + depInts.n);
       ints.set(refs.view(), 3 + depInts.n + pkgInts.n);
-      return { kind: 'packages', meta: null, strings: intern.strings, ints, floats: floats.subarray(0, count * 3), parts: [] };
+      return { kind: 'packages', meta: null, strings: Strings.of(intern.strings), ints, floats: floats.subarray(0, count * 3), parts: [] };
     },
     open(name, s) {
       if (!inPkg) {

@@ -7,6 +7,7 @@
 // as providers.
 import type { Dep, Evr, PackageIndex, RepoPackage, Sense } from '../model/package.js';
 import { compareEvr } from '../rpm/vercmp.js';
+import { DepOrder } from './deporder.js';
 import { indexPackages } from './package-index.js';
 import type { ResolveInput } from './types.js';
 
@@ -187,6 +188,23 @@ export class PoolIndex {
 
   idOfPackage(pkg: RepoPackage): number | undefined {
     return this.idOf.get(pkg);
+  }
+
+  private readonly depOrders: (DepOrder | undefined)[] = [];
+  private readonly orderedRecommends = new Map<number, readonly Dep[]>();
+
+  /** A package's recommends in the order dnf's libsolv walks them (see deporder.ts). */
+  recommendsInOrder(id: number): readonly Dep[] {
+    const s = this.solvables[id];
+    const recs = s.pkg.recommends;
+    if (recs.length < 2) return recs;
+    let r = this.orderedRecommends.get(id);
+    if (!r) {
+      const order = (this.depOrders[s.repo] ??= new DepOrder(this.source.repos[s.repo].packages, this.repoIndexes[s.repo].index));
+      r = order.sort(recs);
+      this.orderedRecommends.set(id, r);
+    }
+    return r;
   }
 
   /** Installable-arch packages named `name`, ascending ids (excluded ones included). */

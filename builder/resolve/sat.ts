@@ -619,8 +619,7 @@ export class Sat implements PolicyState {
     outer: for (let k = 0; k < decisioncount; k++) {
       const p = this.decisionq[k];
       if (p <= SYSTEM) continue;
-      const s = pool.solvables[p];
-      for (const rec of s.pkg.recommends) {
+      for (const rec of this.recommendsToWalk(p, dqmap)) {
         let cand: number[] = [];
         this.weakCandidates(rec, cand, dqmap);
         if (!cand.length) continue;
@@ -632,6 +631,25 @@ export class Sat implements PolicyState {
       }
     }
     return { level, rerun: true };
+  }
+
+  /**
+   * A package's recommends in the order libsolv walks them. The order only matters when
+   * two or more of them still have candidates (taking one can only shrink a plain one's
+   * list; a rich one's "if" part may come true later, so those always count), and working
+   * it out costs a pass over the repo, so only then is it asked for.
+   */
+  private recommendsToWalk(p: number, dqmap: Uint8Array): readonly Dep[] {
+    const recs = this.pool.solvables[p].pkg.recommends;
+    if (recs.length < 2) return recs;
+    let live = 0;
+    const cand: number[] = [];
+    for (const rec of recs) {
+      cand.length = 0;
+      if (!isRich(rec.name)) this.weakCandidates(rec, cand, dqmap);
+      if ((isRich(rec.name) || cand.length) && ++live > 1) return this.pool.recommendsInOrder(p);
+    }
+    return recs;
   }
 
   private minimize(): number {

@@ -60,6 +60,16 @@ const PKGS: GenPackage[] = [
   { name: 'weak-alt-app', recommends: ['mta'] },
   { name: 'weak-rich-app', recommends: ['(cond-b if cond-c)', '(partner or cond-d)'] },
   { name: 'weak-broken', recommends: ['broken-extra'] },
+  // the order recommends are taken in: dnf's libsolv lists plain names before versioned or
+  // rich ones, and often-used names first (its .solv id order), not rpm's alphabetical order
+  { name: 'ord-app', recommends: ['ord-aaa-ver >= 1.0', 'ord-zzz-plain'] },
+  { name: 'ord-aaa-ver', conflicts: ['ord-zzz-plain'] },
+  { name: 'ord-zzz-plain' },
+  { name: 'ord-app2', recommends: ['ord-alpha', 'ord-omega'] },
+  { name: 'ord-alpha', conflicts: ['ord-omega'] },
+  { name: 'ord-omega' },
+  { name: 'ord-omega-user1', requires: ['ord-omega'] },
+  { name: 'ord-omega-user2', requires: ['ord-omega'] },
   { name: 'broken-extra', requires: ['nothing-has-this'] },
   // file dependencies
   { name: 'shell-provider', files: ['/usr/bin/vzsh'] },
