@@ -79,6 +79,12 @@ const PKGS: GenPackage[] = [
   { name: 'mlib', arch: 'x86_64' },
   { name: 'mlib', arch: 'i686' },
   { name: 'mlib-user', arch: 'x86_64', requires: ['mlib'] },
+  // lock-step: an i686 build needs its x86_64 twin unless a job selects an i686 build of
+  // that name itself; a job selecting only x86_64 lockstep-1.0 keeps the rule
+  { name: 'lockstep', version: '1.0', arch: 'x86_64' },
+  { name: 'lockstep', version: '3.0', arch: 'x86_64' },
+  { name: 'lockstep', version: '3.0', arch: 'i686' },
+  { name: 'lockstep-user', requires: ['lockstep >= 3.0'] },
   // best=True: a job whose best candidate cannot be installed fails as a whole (libsolv
   // turns the failed best rule into "do not ask to install X"), older versions or not
   { name: 'bestfail', version: '2.0', requires: ['bestfail-missing-two'] },
@@ -107,7 +113,7 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
   });
 
   it('combinations, globs, provides, files and excludes', () => {
-    const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*'], ['bestalt'], ['bestalt', 'bestok-clash']];
+    const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*'], ['bestalt'], ['bestalt', 'bestok-clash'], ['lockstep-1.0', 'lockstep-user'], ['lockstep.i686', 'lockstep-user'], ['lockstep-1.0', 'lockstep.i686']];
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, requests })).toEqual([]);
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, exclude: ['mta-alpha', 'lib-2.0-2*'], requests: [...requests, ...names.map((n) => [n])] })).toEqual([]);
   });
