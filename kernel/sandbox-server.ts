@@ -113,6 +113,9 @@ sub finish {
   put('X', $cur->{id}, pack('N', ($s & 127) ? 128 + ($s & 127) : $s >> 8));
   $cur = undef;
 }
+# Kill the command's process group (and it, in case it has not made its group yet); it
+# is not reaped before the select loop sees it exit, so its pid is still its own.
+sub stop { kill 'KILL', -$cur->{pid}, $cur->{pid} }
 while (1) {
   my ($rin, $win) = ('', '');
   vec($rin, 0, 1) = 1;
@@ -139,14 +142,14 @@ while (1) {
   if (vec($rout, 0, 1)) {
     my $r = sysread STDIN, $rbuf, 65536, length $rbuf;
     next if !defined $r && $! == EINTR;
-    if (!$r) { kill 'KILL', -$cur->{pid} if $cur; POSIX::_exit(0) }
+    if (!$r) { stop() if $cur; POSIX::_exit(0) }
     while (length $rbuf >= 9) {
       my ($t, $id, $len) = unpack('a N N', $rbuf);
       last if length $rbuf < 9 + $len;
       my $p = substr($rbuf, 9, $len);
       substr($rbuf, 0, 9 + $len, '');
       if ($t eq 'R') { $cur ? put('F', $id, 'busy') : start($id, $p) }
-      elsif ($t eq 'K' && $cur && $cur->{id} == $id) { kill 'KILL', -$cur->{pid} }
+      elsif ($t eq 'K' && $cur && $cur->{id} == $id) { stop() }
     }
   }
 }

@@ -117,6 +117,16 @@ describe.skipIf(!canRun)('sandbox command server', () => {
     await expect(s.run({ argv: ['/bin/sh', '-c', 'sleep 30 & sleep 31'], signal: ac.signal })).rejects.toThrow('stop now');
     expect((await s.run({ argv: ['/bin/sh', '-c', PS] })).stdout.trim()).toBe('bwrap busybox');
     expect(s.alive()).toBe(true);
+    // Aborted as soon as asked for: the kill may reach it before it has a group of its own.
+    for (let i = 0; i < 6; i++) {
+      const now = new AbortController();
+      const p = s.run({ argv: ['/bin/sh', '-c', 'sleep 30 & sleep 31'], signal: now.signal });
+      if (i % 3 === 0) now.abort(new Error('at once'));
+      else if (i % 3 === 1) setImmediate(() => now.abort(new Error('at once')));
+      else setTimeout(() => now.abort(new Error('at once')), 1);
+      await expect(p).rejects.toThrow('at once');
+    }
+    expect((await s.run({ argv: ['/bin/sh', '-c', PS] })).stdout.trim()).toBe('bwrap busybox');
   });
 
   it('kills what a command leaves running, even in another session, before the next one starts', async () => {
