@@ -569,7 +569,8 @@ export class Sat implements PolicyState {
           skip = true;
           break;
         }
-        if (dqmap ? !dqmap[p] : this.dm[p] < 0) continue;
+        // a package already ruled out is no candidate, whether or not it passed the filter
+        if (this.dm[p] < 0 || (dqmap && !dqmap[p])) continue;
         blk.push(p);
       }
       if (skip) continue;
