@@ -1,13 +1,15 @@
 // A compact binary form of parsed metadata, for the on-disk cache. v8.serialize and JSON
 // both spend most of a warm load creating ~1M small objects and re-reading repeated strings
 // (measured: about as slow as parsing the XML). This codec stores each distinct string and
-// each distinct dependency once, and every reference as an int32, so decoding is one
-// split() of the string table; packages are made from it lazily (package-store.ts).
+// each distinct dependency once, and every reference as an int32: loading is typed-array
+// views plus the string table's offsets; strings, dependencies and packages are made from
+// it on first use (Strings, package-store.ts).
 //
 // Layout: "VZRC" magic, u32 format version, u32 header length, header JSON, then 8-byte
 // aligned sections named in the header: strings (UTF-8, "\0"-separated), ints (Int32),
 // floats (Float64), and parts: whole nested buffers of this format (a primary.xml parsed
-// in pieces on several threads is stored as the pieces' buffers, in order, not re-encoded).
+// in pieces on several threads is stored as the pieces' buffers, in order, not re-encoded;
+// a primary file is 'package-parts': its form(s) and its lookup index, store-index.ts).
 import type { Dep, RepoPackage } from '../model/package.js';
 
 export const CODEC_VERSION = 4; // 4: primary files hold their lookup index (store-index.ts)
