@@ -101,6 +101,14 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
     for (const p of mds[i].packages) if (forms.some((fs) => fs.some((f) => matchesNevra(f, p)))) hidden.add(p);
   });
 
+  // File dependencies whose owners every repo has kept from an earlier read of its filelists
+  // (a repo knows those of its own packages' dependencies): known before solving.
+  const fileOwners = new Map<string, RepoPackage[]>();
+  if (mds.every((m) => m.fileDepOwners)) {
+    for (const path of mds[0].fileDepOwners!.keys()) {
+      if (mds.every((m) => m.fileDepOwners!.has(path))) fileOwners.set(path, mds.flatMap((m) => m.fileDepOwners!.get(path)!));
+    }
+  }
   const pins: PinnedPackage[] = (opts.lock?.packages ?? []).map((p) => ({ name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, repo: p.repo }));
   const resolver = createResolver({
     repos: repos.map((r, i) => ({ id: r.id, priority: r.priority, cost: r.cost, packages: mds[i].packages, index: mds[i].index })),
@@ -108,6 +116,7 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
     comps: mergeComps(mds),
     // File dependencies outside primary's subset: filelists are read only when the solve
     // actually reaches such a dependency (then every path any package names is looked up).
+    fileOwners,
     fileOwnersComplete: false,
   });
   const t0 = performance.now();
@@ -115,7 +124,7 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
   // A resolve that reaches paths beyond primary's file subset stops before solving and
   // names them; their owners come from filelists (read on the first such lookup), then it
   // runs again — and may reach new packages with new paths. Each round learns new paths.
-  const looked = new Set<string>();
+  const looked = new Set<string>(fileOwners.keys());
   for (;;) {
     res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, best: dnfBest(recipe.distro), environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
     if (!res.needFiles) break;

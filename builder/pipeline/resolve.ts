@@ -54,7 +54,7 @@ async function defaultOpeners(repos: RecipeRepo[], ctx: Ctx): Promise<{ open: (r
 }
 
 /** Bump when the resolver's answers change for the same inputs (invalidates cached results). */
-export const RESOLVE_CACHE_VERSION = 4;
+export const RESOLVE_CACHE_VERSION = 6;
 
 /**
  * Resolving is a pure function of the repos' metadata (named by their repomd.xml checksum)

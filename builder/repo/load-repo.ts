@@ -11,7 +11,7 @@ import { MetadataCache } from './metadata-cache.js';
 import { readMetadata } from './metadata-stream.js';
 import { ModulesYamlError, parseModulesYaml } from './modules.js';
 import { encodePrimary, PackageStore } from './package-store.js';
-import { decodeFileLists, decodeJson, encodeFileLists, encodeJson, packPackages, type Unpacked } from './packages-codec.js';
+import { decodeFileLists, decodeFileOwners, decodeJson, encodeFileLists, encodeFileOwners, encodeJson, packPackages, type Unpacked } from './packages-codec.js';
 import { primaryParser } from './primary.js';
 import { parsePrimaryParallel, primaryThreads } from './primary-parallel.js';
 import { loadRepomd } from './repomd.js';
@@ -169,11 +169,34 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
   const primaryOnly = () => (primaryIndex ??= new FileIndex(packages, packages.map((p) => p.files.join('\n')), fileDeps));
   let full: Promise<FileIndex> | undefined;
   const filelists = opts.want?.filelists === false ? undefined : records.filelists;
+  // The lists are aligned with primary's order, so the key names both files.
+  const listsKey = filelists && `${filelists.checksum}+${primary.checksum.slice(primary.checksum.indexOf(':') + 1, primary.checksum.indexOf(':') + 17)}`;
+  // Owners of the repo's own file dependencies beyond primary's subset, as filelists told an
+  // earlier run: a resolve then knows them up front instead of stopping to ask (the second
+  // solve was a third of a resolve on cached metadata). Request-independent, like libsolv's
+  // file provides in its .solv cache.
+  const ownersHit = listsKey ? await cache?.read('fileowners', listsKey) : undefined;
+  let fileDepOwners: Map<string, RepoPackage[]> | undefined;
+  try {
+    fileDepOwners = ownersHit && decodeFileOwners(ownersHit, packages);
+  } catch (err) {
+    // derived data: without it a resolve asks filelists as it goes (and it is rewritten)
+    ctx.log.warn(`repo ${id}: ignoring unreadable file owners in the metadata cache: ${(err as Error).message}`);
+  }
+  let ownersStored = !!fileDepOwners;
+  const storeOwners = (index: FileIndex) => {
+    if (ownersStored || !listsKey) return;
+    ownersStored = true;
+    const owners = index.whoOwnsMany([...fileDeps()].filter((p) => !PRIMARY_FILES_RE.test(p)));
+    store('fileowners', listsKey, (meta) => encodeFileOwners(owners, packages, meta));
+  };
   const loadFull = (): Promise<FileIndex> => {
-    if (!filelists) return (full ??= Promise.resolve(primaryOnly()));
-    // The lists are aligned with primary's order, so the key names both files.
-    const key = `${filelists.checksum}+${primary.checksum.slice(primary.checksum.indexOf(':') + 1, primary.checksum.indexOf(':') + 17)}`;
-    return (full ??= cached('filelists', key, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => new FileIndex(packages, lists, fileDeps)));
+    if (!filelists || !listsKey) return (full ??= Promise.resolve(primaryOnly()));
+    return (full ??= cached('filelists', listsKey, () => parseFilelists(spec(filelists), packages), encodeFileLists, decodeFileLists).then((lists) => {
+      const index = new FileIndex(packages, lists, fileDeps);
+      storeOwners(index);
+      return index;
+    }));
   };
   let loaded = false;
 
@@ -184,6 +207,7 @@ export async function loadRepo(opts: LoadRepoOptions, ctx: LoadRepoCtx = { log: 
     records,
     packages,
     index: pstore,
+    ...(fileDepOwners ? { fileDepOwners } : {}),
     ...(comps ? { comps } : {}),
     ...(modules ? { modules } : {}),
     async filesOf(pkg) {

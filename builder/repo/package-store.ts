@@ -83,8 +83,9 @@ class Form implements FormInts {
 }
 
 /**
- * A RepoPackage over a Form: scalar fields are plain properties; the file and dependency
- * lists are accessors that make the list on first use and keep it. The lists are shared
+ * A RepoPackage over a Form: NEVRA, repo and sizes are plain properties; the checksum,
+ * locations, source rpm and the file and dependency lists are accessors that make them on
+ * first use (lists are kept). The lists are shared
  * data: treat them as read-only, as with any parsed package.
  */
 class StoredPackage implements RepoPackage {
@@ -94,12 +95,8 @@ class StoredPackage implements RepoPackage {
   release: string;
   arch: string;
   repo: string;
-  checksum: string;
-  location: string;
-  locationBase: string | undefined;
   sizePackage: number;
   sizeInstalled: number;
-  sourcerpm: string | undefined;
   buildtime: number | undefined;
   readonly #form: Form;
   readonly #at: number;
@@ -115,12 +112,8 @@ class StoredPackage implements RepoPackage {
     this.release = S.at(I[o + 3]);
     this.arch = S.at(I[o + 1]);
     this.repo = repo;
-    this.checksum = S.at(I[o + 5]);
-    this.location = S.at(I[o + 6]);
-    this.locationBase = I[o + 7] < 0 ? undefined : S.at(I[o + 7]);
     this.sizePackage = F[i * 3];
     this.sizeInstalled = F[i * 3 + 1];
-    this.sourcerpm = I[o + 8] < 0 ? undefined : S.at(I[o + 8]);
     const bt = F[i * 3 + 2];
     this.buildtime = Number.isNaN(bt) ? undefined : bt;
     this.#form = form;
@@ -130,6 +123,23 @@ class StoredPackage implements RepoPackage {
   #list(k: number): Dep[] {
     const lists = (this.#lists ??= new Array<Dep[]>(8));
     return (lists[k] ??= this.#form.list(this.#at, PROVIDES + 2 * k));
+  }
+
+  // Strings a resolve reads only for the packages it picks (all distinct: decoding them for
+  // every package was most of making the packages).
+  get checksum(): string {
+    return this.#form.S.at(this.#form.I[this.#at + 5]);
+  }
+  get location(): string {
+    return this.#form.S.at(this.#form.I[this.#at + 6]);
+  }
+  get locationBase(): string | undefined {
+    const id = this.#form.I[this.#at + 7];
+    return id < 0 ? undefined : this.#form.S.at(id);
+  }
+  get sourcerpm(): string | undefined {
+    const id = this.#form.I[this.#at + 8];
+    return id < 0 ? undefined : this.#form.S.at(id);
   }
 
   get files(): string[] {

@@ -274,6 +274,33 @@ export function decodeFileLists(u: Unpacked): (string | null)[] {
   return out;
 }
 
+/** Owners of paths as positions in the repo's package list (aligned with primary's order). */
+export function encodeFileOwners(owners: ReadonlyMap<string, readonly RepoPackage[]>, packages: readonly RepoPackage[], meta: unknown): Buffer {
+  const position = new Map<RepoPackage, number>(packages.map((p, i) => [p, i]));
+  const paths = [...owners.keys()].sort();
+  const ints: number[] = [paths.length];
+  for (const path of paths) {
+    const list = owners.get(path)!;
+    ints.push(list.length);
+    for (const p of list) ints.push(position.get(p)!);
+  }
+  return pack('fileowners', meta, paths, ints, []);
+}
+
+export function decodeFileOwners(u: Unpacked, packages: readonly RepoPackage[]): Map<string, RepoPackage[]> {
+  if (u.kind !== 'fileowners') throw new Error(`holds ${u.kind}, not file owners`);
+  const { strings: S, ints: I } = u;
+  const out = new Map<string, RepoPackage[]>();
+  for (let i = 0, o = 1; i < I[0]; i++) {
+    const list: RepoPackage[] = new Array(I[o]);
+    for (let k = 0; k < list.length; k++) list[k] = packages[I[o + 1 + k]];
+    if (list.some((p) => p === undefined)) throw new Error('file owners beyond the package list');
+    out.set(S.at(i), list);
+    o += 1 + list.length;
+  }
+  return out;
+}
+
 /** Small documents (comps, modules) go through the same container as JSON. */
 export function encodeJson(kind: string, value: unknown, meta: unknown): Buffer {
   return pack(kind, meta, [JSON.stringify(value)], [], []);

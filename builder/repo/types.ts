@@ -160,6 +160,11 @@ export interface RepoMetadata {
   packages: RepoPackage[];
   /** Lookups over `packages` by name, provide, obsolete and primary file (for the resolver). */
   index: PackageIndex;
+  /**
+   * Owners (in this repo) of its packages' file dependencies beyond primary's subset, when
+   * an earlier run read filelists.xml and kept them in the cache; absent otherwise.
+   */
+  fileDepOwners?: ReadonlyMap<string, readonly RepoPackage[]>;
   comps?: Comps;
   modules?: ModuleIndex;
   /** Every file of a package; reads filelists.xml on first use. */

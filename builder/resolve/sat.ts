@@ -68,9 +68,12 @@ export class Sat implements PolicyState {
       }
     });
     this.jobrulesEnd = this.lits.length;
-    // infarch rules, minus those of names a SETARCH job selects (jobtodisablelist)
+    // infarch rules, minus those of the names where a SETARCH job selects a package of an
+    // inferior arch itself (dnf's libsolv: `install foo.i686` lifts foo's lock-step; a job
+    // that only selects best-arch foo keeps it, see test "multilib lock-step")
+    const owners = new Set(infarch.map((r) => -r[0]));
     const setArchNames = new Set<string>();
-    for (const j of jobs) if (j.setArch) for (const r of j.rules) for (const l of r) if (l > 0) setArchNames.add(pool.solvables[l].name);
+    for (const j of jobs) if (j.setArch) for (const r of j.rules) for (const l of r) if (l > 0 && owners.has(l)) setArchNames.add(pool.solvables[l].name);
     for (const r of infarch) {
       const i = this.addRule(r);
       if (setArchNames.has(pool.solvables[-r[0]].name)) this.disabled[i] = true;
@@ -566,7 +569,8 @@ export class Sat implements PolicyState {
           skip = true;
           break;
         }
-        if (dqmap ? !dqmap[p] : this.dm[p] < 0) continue;
+        // a package already ruled out is no candidate, whether or not it passed the filter
+        if (this.dm[p] < 0 || (dqmap && !dqmap[p])) continue;
         blk.push(p);
       }
       if (skip) continue;

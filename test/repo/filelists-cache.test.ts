@@ -77,6 +77,15 @@ describe('parsed-metadata cache', () => {
     expect(JSON.parse(JSON.stringify(warm.packages))).toEqual(JSON.parse(JSON.stringify(cold.packages)));
     expect(warm.comps).toEqual(cold.comps);
     expect(warm.repomdChecksum).toBe(cold.repomdChecksum);
+    // the owners of the repo's own file dependencies come with the warm load, as filelists tell them
+    expect(cold.fileDepOwners).toBeUndefined();
+    expect(warm.fileDepOwners!.size).toBeGreaterThan(10);
+    for (const [path, owners] of warm.fileDepOwners!) {
+      expect(path).not.toMatch(/^\/etc\/|bin\//);
+      expect(owners.map((p) => p.checksum), path).toEqual((await cold.whoOwnsFile(path)).map((p) => p.checksum));
+      expect(owners.every((p) => warm.packages.includes(p))).toBe(true);
+    }
+    expect(warm.filelistsLoaded()).toBe(false);
     expect((await warm.whoOwnsFile('/lib64/libc.so.6')).map((p) => p.name)).toEqual((await cold.whoOwnsFile('/lib64/libc.so.6')).map((p) => p.name));
     expect(opened).toEqual(['repodata/repomd.xml']);
     // Another repo id over the same files: the cache is keyed by content, ids are rewritten.
@@ -85,7 +94,7 @@ describe('parsed-metadata cache', () => {
     await other.settled();
     const files = readdirSync(join(cacheDir.path, 'metadata', `repo-v${CODEC_VERSION}`));
     expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
-    expect(files.map((f) => f.split('-')[0]).sort()).toEqual(['comps', 'filelists', 'primary']);
+    expect(files.map((f) => f.split('-')[0]).sort()).toEqual(['comps', 'filelists', 'fileowners', 'primary']);
   });
 
   it('a corrupt cache file is a miss: warned about, re-parsed and rewritten', async () => {

@@ -79,6 +79,12 @@ const PKGS: GenPackage[] = [
   { name: 'mlib', arch: 'x86_64' },
   { name: 'mlib', arch: 'i686' },
   { name: 'mlib-user', arch: 'x86_64', requires: ['mlib'] },
+  // lock-step: an i686 build needs its x86_64 twin unless a job selects an i686 build of
+  // that name itself; a job selecting only x86_64 lockstep-1.0 keeps the rule
+  { name: 'lockstep', version: '1.0', arch: 'x86_64' },
+  { name: 'lockstep', version: '3.0', arch: 'x86_64' },
+  { name: 'lockstep', version: '3.0', arch: 'i686' },
+  { name: 'lockstep-user', requires: ['lockstep >= 3.0'] },
   // best=True: a job whose best candidate cannot be installed fails as a whole (libsolv
   // turns the failed best rule into "do not ask to install X"), older versions or not
   { name: 'bestfail', version: '2.0', requires: ['bestfail-missing-two'] },
@@ -107,7 +113,7 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
   });
 
   it('combinations, globs, provides, files and excludes', () => {
-    const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*'], ['bestalt'], ['bestalt', 'bestok-clash']];
+    const requests = [['needs-mta', 'mta-zeta'], ['weak-app', 'langpacks-en'], ['rich-if', 'cond-c'], ['weak-rich-app', 'cond-c'], ['mlib.i686'], ['weak-*'], ['mta'], ['/usr/bin/vzsh'], ['lib-1.0'], ['rich-*'], ['bestalt'], ['bestalt', 'bestok-clash'], ['lockstep-1.0', 'lockstep-user'], ['lockstep.i686', 'lockstep-user'], ['lockstep-1.0', 'lockstep.i686']];
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, requests })).toEqual([]);
     expect(mismatches(L.resolver, { repos: { gen: dir }, weak: true, exclude: ['mta-alpha', 'lib-2.0-2*'], requests: [...requests, ...names.map((n) => [n])] })).toEqual([]);
   });
@@ -168,6 +174,39 @@ describe.skipIf(!HAVE)('resolver vs dnf: generated repos', () => {
     // and dnf did install something: the grouplist's packages, none of the optionlist's
     const env = C.resolver.resolve({ specs: ['@^minimal-environment'], exclude: [], weakDeps: true }).packages.map((p) => p.name);
     expect(env).toEqual(['env-core', 'env-core-default', 'env-std']);
+  });
+
+  it('a random repo (found by a seeded fuzz run): a rich recommendation\'s candidate that is already ruled out is no candidate', async () => {
+    // p0-2.0 recommends p10 and (cap0 and p3); taking p10-2.0 pulls in p8-2.0 (cap0), which
+    // p3-1.0 conflicts with: p3-1.0 must not be tried as the second recommendation
+    const pkgs: GenPackage[] = [
+    { name: 'p0', version: '1.0', arch: 'noarch', provides: ['cap3'] },
+    { name: 'p0', version: '2.0', arch: 'noarch', provides: ['cap2'], recommends: ['p10', '(cap0 and p3)'], suggests: ['p0'] },
+    { name: 'p1', version: '1.0', arch: 'noarch', requires: ['(p0 or p4)'], recommends: ['p6'] },
+    { name: 'p1', version: '2.0', arch: 'noarch', recommends: ['p5 >= 1.0'] },
+    { name: 'p2', version: '1.0', arch: 'noarch', requires: ['p10 < 2.0'] },
+    { name: 'p2', version: '2.0', arch: 'noarch', requires: ['missing-thing'], provides: ['cap1 = 2'] },
+    { name: 'p2', version: '3.0', arch: 'noarch', suggests: ['p0'] },
+    { name: 'p3', version: '1.0', arch: 'noarch', conflicts: ['cap0'] },
+    { name: 'p4', version: '1.0', arch: 'x86_64', requires: ['(p0 or p5)'], provides: ['cap1 = 1'] },
+    { name: 'p5', version: '1.0', arch: 'noarch', supplements: ['p4'] },
+    { name: 'p6', version: '1.0', arch: 'x86_64', requires: ['p4'] },
+    { name: 'p7', version: '1.0', arch: 'noarch', requires: ['cap3'] },
+    { name: 'p8', version: '1.0', arch: 'noarch', requires: ['p6 >= 2.0', 'p1'], provides: ['cap3'], conflicts: ['cap2'], recommends: ['p5'] },
+    { name: 'p8', version: '2.0', arch: 'noarch', provides: ['cap0 = 2'], recommends: ['p0', 'p3 >= 2.0'] },
+    { name: 'p8', version: '3.0', arch: 'noarch', conflicts: ['p10 < 2.0'], recommends: ['p9'] },
+    { name: 'p9', version: '1.0', arch: 'x86_64', requires: [], suggests: ['p6'] },
+    { name: 'p9', version: '1.0', arch: 'i686', requires: [], suggests: ['p6'] },
+    { name: 'p9', version: '2.0', arch: 'x86_64', requires: ['p6'] },
+    { name: 'p9', version: '3.0', arch: 'x86_64', recommends: ['p2 >= 3.0'] },
+    { name: 'p9', version: '3.0', arch: 'i686', recommends: ['p2 >= 3.0'] },
+    { name: 'p10', version: '1.0', arch: 'noarch', requires: ['p2'], provides: ['cap3'], obsoletes: ['p0 < 2.0'], suggests: ['p1'] },
+    { name: 'p10', version: '2.0', arch: 'noarch', requires: ['cap1', '(cap0 and p2)'], provides: ['cap2 = 2'] },
+    { name: 'p10', version: '3.0', arch: 'noarch', requires: ['p5 < 2.0'], conflicts: ['p4 < 2.0'], obsoletes: ['p3 < 4.0'] },
+    ];
+    const rdir = genRepo(pkgs);
+    const R = await loadRepos({ r: rdir });
+    for (const weak of [true, false]) expect(mismatches(R.resolver, { repos: { r: rdir }, weak, requests: [['cap2', 'cap1'], ['cap2'], ['p0', 'p4'], ['cap0', 'cap3']] })).toEqual([]);
   });
 
   it('comps conditional packages whose condition has several providers: a best rule per clause', async () => {
