@@ -20,12 +20,23 @@
 //   exit status go back over its stdout, framed (no shell, no re-parsing: argv exact).
 // - It kills a command (timeout, abort) by process group before reaping it, so the pid
 //   can't have been reused; strays in other groups are the session's reap().
+// - Every command runs without CAP_SYS_PTRACE (dropped from its bounding set before exec,
+//   so root regains it through no exec): the session's holder (the pid namespace's init)
+//   keeps every capability, and the kernel lets a process ptrace, or open /proc/PID/mem
+//   of, only a process whose capabilities are a subset of its own. Without that, a script
+//   could inject code into the holder, the one process inside the session never kills,
+//   and keep it running while the host writes the tree between scriptlets.
+//
+// "once" mode is the same entry for one command whose caller waits synchronously (rpm's
+// Lua rpm.execute and posix.exec): it checks the namespaces itself, forks the command,
+// and exits with its status (signals as 128+N); stdio are the caller's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { HostCommandError, HostError } from './errors.js';
 import type { SandboxResult } from './sandbox.js';
 
-/** setns(2) by machine; elsewhere the session falls back to nsenter per command. */
+/** setns(2) and prctl(2) by machine; elsewhere there is no server. */
 const SETNS: Partial<Record<string, number>> = { x64: 308, arm64: 268, riscv64: 268, ppc64: 350, s390x: 339 };
+const PRCTL: Partial<Record<string, number>> = { x64: 157, arm64: 167, riscv64: 167, ppc64: 171, s390x: 172 };
 
 // Frames both ways: type (1 byte), id (u32 BE), length (u32 BE), payload.
 // To the server: R run (u32-length argv NUL-joined, u32-length env NUL-joined, stdin), K kill.
@@ -37,7 +48,7 @@ use POSIX ();
 use Fcntl qw(F_GETFL F_SETFL O_NONBLOCK);
 use Errno qw(EINTR EAGAIN ENOENT);
 use Carp ();
-my ($holder, $SETNS, $NAMESPACES) = @ARGV;
+my ($holder, $SETNS, $PRCTL, $NAMESPACES, $MODE, $EXPECT, @CMD) = @ARGV;
 @INC = ();
 $SIG{PIPE} = 'IGNORE';
 binmode $_ for *STDIN, *STDOUT, *STDERR;
@@ -58,9 +69,26 @@ for my $n (split / /, $NAMESPACES) {
   push @ino, "$n:" . (stat $fh)[1];
 }
 open(my $root, '<', "/proc/$holder/root/") or fatal("/proc/$holder/root");
+if ($MODE eq 'once' && join(' ', sort @ino) ne $EXPECT) { syswrite STDERR, "vzbuild sandbox: pid $holder is no longer the session's holder\n"; POSIX::_exit(125) }
 for my $fh (@ns) { syscall($SETNS + 0, fileno($fh) + 0, 0) == 0 or fatal('setns') }
 chdir($root) && chroot('.') && chdir('/') or fatal('chroot');
 close $_ for @ns, $root;
+# PR_CAPBSET_DROP (24) of CAP_SYS_PTRACE (19), in a command's process before its exec.
+sub noptrace { syscall($PRCTL + 0, 24, 19, 0, 0, 0) == 0 or do { syswrite STDERR, "vzbuild sandbox: cannot drop CAP_SYS_PTRACE: $!\n"; POSIX::_exit(126) } }
+sub run_cmd {
+  my $err = 0;
+  { exec { $_[0] } @_; }
+  $err = $! + 0;
+  syswrite STDERR, "$_[0]: cannot execute: $!\n";
+  POSIX::_exit($err == ENOENT ? 127 : 126);
+}
+if ($MODE eq 'once') {
+  my $pid = fork;
+  fatal('fork') unless defined $pid;
+  if (!$pid) { $SIG{PIPE} = 'DEFAULT'; POSIX::setsid(); noptrace(); run_cmd(@CMD) }
+  waitpid($pid, 0) == $pid or fatal('waitpid');
+  POSIX::_exit(($? & 127) ? 128 + ($? & 127) : $? >> 8);
+}
 pipe(my $sigr, my $sigw) or fatal('pipe');
 nonblock($_) for $sigr, $sigw;
 $SIG{CHLD} = sub { syswrite $sigw, 'c' };
@@ -80,11 +108,9 @@ sub start {
     $SIG{CHLD} = $SIG{PIPE} = 'DEFAULT';
     POSIX::dup2(fileno $in_r, 0); POSIX::dup2(fileno $out_w, 1); POSIX::dup2(fileno $err_w, 2);
     POSIX::setsid();
+    noptrace();
     %ENV = map { split /=/, $_, 2 } @env;
-    { exec { $argv[0] } @argv; }
-    my $err = $! + 0;
-    syswrite STDERR, "$argv[0]: cannot execute: $!\n";
-    POSIX::_exit($err == ENOENT ? 127 : 126);
+    run_cmd(@argv);
   }
   close $in_r; close $out_w; close $err_w;
   nonblock($_) for $in_w, $out_r, $err_r;
@@ -210,8 +236,32 @@ function frame(type: string, id: number, body: Buffer = Buffer.alloc(0)): Buffer
   return Buffer.concat([h, body]);
 }
 
+/**
+ * The error code of a command that did not start because its session is over (the
+ * namespace ended under it): nothing of it ran, so a caller may run it in a new session.
+ */
+export const SESSION_ENDED = 'E_SANDBOX_ENDED';
+
 /** The namespaces the server joins, as named under /proc/PID/ns (user: we run as root in the host's). */
 export const SERVER_NAMESPACES = ['cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt'] as const;
+export type NamespaceLinks = Record<(typeof SERVER_NAMESPACES)[number], string>;
+
+/** `pid:[4026532…]` links as the server reports them: "pid:4026532…", sorted, space-separated. */
+function nsIds(ns: NamespaceLinks): string {
+  return SERVER_NAMESPACES.map((n) => ns[n].replace(/^(\w+):\[(\d+)\]$/, '$1:$2')).sort().join(' ');
+}
+
+/**
+ * The server's argv: `serve` (the command server) or `once` (enter, run argv to its end,
+ * exit with its status). Throws where the machine's syscall numbers are unknown.
+ */
+export function serverArgv(perl: string, holder: number, mode: 'serve' | 'once', ns: NamespaceLinks, argv: readonly string[] = []): string[] {
+  const setns = SETNS[process.arch];
+  const prctl = PRCTL[process.arch];
+  if (setns === undefined || prctl === undefined) throw new HostError('E_SANDBOX', `no setns(2)/prctl(2) numbers known for ${process.arch}`);
+  if (mode === 'once' && !argv.length) throw new HostError('E_SANDBOX', 'sandbox: empty argv');
+  return [perl, '-e', SERVER_SCRIPT, String(holder), String(setns), String(prctl), SERVER_NAMESPACES.join(' '), mode, nsIds(ns), ...argv];
+}
 
 /**
  * Start the server for the session whose holder is `holder`; `ns` are the holder's
@@ -219,10 +269,14 @@ export const SERVER_NAMESPACES = ['cgroup', 'ipc', 'uts', 'net', 'pid', 'mnt'] a
  * SERVER_NAMESPACES). Resolves once it is inside those very namespaces; rejects when it
  * can't be (no perl, an unknown machine, setns refused, the holder gone).
  */
-export function startCommandServer(holder: number, ns: Record<(typeof SERVER_NAMESPACES)[number], string>, hostEnv: NodeJS.ProcessEnv): Promise<CommandServer> {
-  const setns = SETNS[process.arch];
-  if (setns === undefined) return Promise.reject(new HostError('E_SANDBOX', `no setns(2) number known for ${process.arch}`));
-  const child: ChildProcess = spawn('perl', ['-e', SERVER_SCRIPT, String(holder), String(setns), SERVER_NAMESPACES.join(' ')], { stdio: ['pipe', 'pipe', 'pipe'], env: hostEnv });
+export function startCommandServer(holder: number, ns: NamespaceLinks, hostEnv: NodeJS.ProcessEnv, perl = 'perl'): Promise<CommandServer> {
+  let argv: string[];
+  try {
+    argv = serverArgv(perl, holder, 'serve', ns);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: hostEnv });
   let ended = false;
   let nextId = 1;
   let pending: Pending | undefined;
@@ -265,7 +319,7 @@ export function startCommandServer(holder: number, ns: Record<(typeof SERVER_NAM
       else if (type === 'F') {
         // It can't fork into the sandbox any more (its pid namespace ended: the holder was
         // killed), or a pipe failed: this server is done.
-        p.done(new HostError('E_SANDBOX', `the sandbox session has ended (${body.toString('utf8')})`));
+        p.done(new HostError(SESSION_ENDED, `the sandbox session has ended (${body.toString('utf8')})`));
         child.kill('SIGKILL');
       }
     }
@@ -274,7 +328,7 @@ export function startCommandServer(holder: number, ns: Record<(typeof SERVER_NAM
   const server: CommandServer = {
     alive: () => !ended,
     run(r) {
-      if (ended) return Promise.reject(new HostError('E_SANDBOX', 'the sandbox command server has ended'));
+      if (ended) return Promise.reject(new HostError(SESSION_ENDED, 'the sandbox command server has ended'));
       if (pending) return Promise.reject(new Error('sandbox command server: one command at a time'));
       if (r.signal?.aborted) return Promise.reject(r.signal.reason ?? new Error('aborted'));
       const id = nextId++;
@@ -328,8 +382,7 @@ export function startCommandServer(holder: number, ns: Record<(typeof SERVER_NAM
       // What it opened must be what the holder had when the session started: a holder
       // that died and whose pid a host process got would show the host's namespaces.
       const got = ids.split(' ').sort().join(' ');
-      const want = SERVER_NAMESPACES.map((n) => ns[n].replace(/^(\w+):\[(\d+)\]$/, '$1:$2')).sort().join(' ');
-      if (got !== want) {
+      if (got !== nsIds(ns)) {
         child.kill('SIGKILL');
         return reject(new HostError('E_SANDBOX', `the sandbox's holder (pid ${holder}) is no longer the process the session started`));
       }

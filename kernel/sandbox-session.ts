@@ -4,8 +4,12 @@
 // the host's static busybox blocking on its stdin (bound read-only into the sandbox's
 // private /dev tmpfs, so nothing of it lands in the root). Commands are forked by a small
 // command server that entered the namespaces once (sandbox-server.ts: a fork of a ~5 MB
-// perl and the command's exec, 1-2 ms less per command than a fork of Node + nsenter);
-// where it cannot start, each command enters with nsenter (one exec more).
+// perl and the command's exec, 1-2 ms less per command than a fork of Node + nsenter),
+// which also drops CAP_SYS_PTRACE from every command so no script can reach into the one
+// process inside that outlives commands (the holder, the namespace's init). Where it cannot start (no
+// perl, an unknown machine), opening the session fails and the caller gives each command
+// a bwrap of its own. nsenter per command (noServer) is for benchmarks and tests only: its
+// commands keep CAP_SYS_PTRACE.
 //
 // Containment stays runInSandbox's: same namespaces, root, /proc and /dev, a new session,
 // a clean environment, cwd "/". Processes a command leaves behind are killed when it
@@ -22,7 +26,7 @@ import { constants as osConstants } from 'node:os';
 import { exec, which } from './exec.js';
 import { HostCommandError, HostError } from './errors.js';
 import { checkMountpoints, sandboxBase, SCRIPTLET_ENV, type SandboxResult } from './sandbox.js';
-import { SERVER_NAMESPACES, startCommandServer, type CommandServer } from './sandbox-server.js';
+import { SERVER_NAMESPACES, SESSION_ENDED, serverArgv, startCommandServer, type CommandServer, type NamespaceLinks } from './sandbox-server.js';
 
 /** Where the host's busybox appears inside: the sandbox's own /dev, never the root. */
 export const SESSION_BUSYBOX = '/dev/.vzbuild/busybox';
@@ -33,7 +37,7 @@ export interface SessionOptions {
   root: string;
   hostname?: string;
   signal?: AbortSignal;
-  /** Enter with nsenter per command even where the command server could start (benchmarks, tests). */
+  /** Enter with nsenter per command instead of the command server (benchmarks, tests: commands keep CAP_SYS_PTRACE). */
   noServer?: boolean;
   /** Cap on each command's captured stdout and stderr (default 64 MiB); the rest is dropped. */
   maxOutput?: number;
@@ -61,7 +65,11 @@ export interface SandboxSession {
 }
 
 export function sessionArgv(o: SessionOptions & { busybox: string }): string[] {
-  return [...sandboxBase(o), '--ro-bind', o.busybox, SESSION_BUSYBOX, '--info-fd', '3', '--', SESSION_BUSYBOX, 'sh', '-c', `echo ready; exec ${SESSION_BUSYBOX} cat >/dev/null`];
+  // --as-pid-1: the holder is the pid namespace's init, with no bwrap reaper beside it. A
+  // reaper holds no capabilities, so any root script could ptrace it and leave code running
+  // between commands; the holder keeps CAP_SYS_PTRACE, which commands lack (see
+  // sandbox-server.ts), and as init it ignores the signals scripts send it.
+  return [...sandboxBase(o), '--as-pid-1', '--ro-bind', o.busybox, SESSION_BUSYBOX, '--info-fd', '3', '--', SESSION_BUSYBOX, 'sh', '-c', `echo ready; exec ${SESSION_BUSYBOX} cat >/dev/null`];
 }
 
 /** Enter the namespaces and root of `pid` (the session's holder), in its cwd ("/"). */
@@ -96,10 +104,9 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   const kill = () => child.kill('SIGKILL');
   o.signal?.addEventListener('abort', kill, { once: true });
 
-  let initPid: number;
   let holder: number;
   let pidNs: string;
-  let nsLinks: Record<(typeof SERVER_NAMESPACES)[number], string>;
+  let nsLinks: NamespaceLinks;
   try {
     let info = '';
     let out = '';
@@ -107,7 +114,7 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     child.stderr?.on('data', (b: Buffer) => void (err += b.toString('utf8')));
     // Ready when busybox said so and bwrap's info JSON is complete: two pipes, read in
     // whatever order their data arrives.
-    initPid = await new Promise<number>((resolve, reject) => {
+    holder = await new Promise<number>((resolve, reject) => {
       const settle = () => {
         if (!out.includes('ready\n') || !info.trimEnd().endsWith('}')) return;
         try {
@@ -127,9 +134,6 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
         settle();
       });
     });
-    const kids = childrenOf(initPid);
-    if (kids.length !== 1) throw new HostError('E_SANDBOX', `sandbox session: expected one process under bwrap's init, found ${kids.length}`);
-    holder = kids[0];
     pidNs = readlinkSync(`/proc/${holder}/ns/pid`);
     nsLinks = Object.fromEntries(SERVER_NAMESPACES.map((n) => [n, readlinkSync(`/proc/${holder}/ns/${n}`)])) as typeof nsLinks;
   } catch (e) {
@@ -138,14 +142,14 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     throw e instanceof HostError ? e : new HostError('E_SANDBOX', `cannot start the sandbox session for ${o.root}: ${(e as Error).message}`, { cause: e });
   }
 
-  /** Kill what the last command left running inside (orphans land under bwrap's init). */
+  /** Kill what the last command left running inside (orphans land under the holder, the namespace's init; it never reaps, so they stay zombies until the session ends). */
   function reap(): void {
     for (let round = 0; round < 1000; round++) {
       let kids: number[];
       try {
-        kids = childrenOf(initPid);
+        kids = childrenOf(holder);
       } catch (e) {
-        // bwrap's init is gone, and the pid namespace with everything in it.
+        // The holder is gone, and the pid namespace with everything in it.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ESRCH') return;
         throw e;
       }
@@ -177,7 +181,7 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     const h = closed ? undefined : procInfo(holder);
     if (!h || h.ns !== pidNs || h.state === 'Z' || (server && !server.alive())) {
       end();
-      throw new HostError('E_SANDBOX', `the sandbox session for ${o.root} has ended${h === undefined && !child.killed ? ' (did a scriptlet kill it?)' : ''}`);
+      throw new HostError(SESSION_ENDED, `the sandbox session for ${o.root} has ended${h === undefined && !child.killed ? ' (did a scriptlet kill it?)' : ''}`);
     }
   };
   const end = () => {
@@ -189,13 +193,23 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   let server: CommandServer | undefined;
   let viaReason = o.noServer ? 'not wanted' : undefined;
   const stopServer = () => server?.close();
+  let perl: string | undefined;
   if (!o.noServer) {
-    server = await startCommandServer(holder, nsLinks, hostEnv).catch((e: Error) => {
-      // No perl, an unknown machine: nsenter per command still works, only slower.
-      viaReason = e.message;
-      return undefined;
-    });
-    if (server) o.signal?.addEventListener('abort', stopServer, { once: true });
+    perl = await which('perl', hostEnv);
+    if (perl)
+      server = await startCommandServer(holder, nsLinks, hostEnv, perl).catch((e: Error) => {
+        viaReason = e.message;
+        return undefined;
+      });
+    if (!server) {
+      // Without it, nsenter's commands would keep CAP_SYS_PTRACE beside the holder: the
+      // caller runs each command in a bwrap of its own instead.
+      end();
+      await exited;
+      o.signal?.removeEventListener('abort', kill);
+      throw new HostError('E_SANDBOX', `no sandbox command server for ${o.root}: ${perl ? viaReason : 'perl is not on PATH'}`);
+    }
+    o.signal?.addEventListener('abort', stopServer, { once: true });
   }
   // One command at a time: each one's strays are reaped before the next starts.
   let queue: Promise<unknown> = Promise.resolve();
@@ -238,9 +252,10 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
     runSync(r) {
       check();
       if (busy) throw new HostError('E_SANDBOX', 'sandbox session: runSync while a command runs');
-      // spawnSync has no setsid of its own: the setsid tool gives the new session.
-      // (Rare: rpm's Lua rpm.execute/posix.exec; the server is reached asynchronously only.)
-      const a = [setsid, ...enterArgv(nsenter, holder, r.argv)];
+      // Rare (rpm's Lua rpm.execute/posix.exec) and synchronous, which the server is not:
+      // the server's script in its one-command mode, with the same entry, checks and
+      // capabilities. (nsenter + the setsid tool for the new session when noServer.)
+      const a = perl ? serverArgv(perl, holder, 'once', nsLinks, r.argv) : [setsid, ...enterArgv(nsenter, holder, r.argv)];
       try {
         const res = spawnSync(a[0], a.slice(1), { input: r.input ?? '', timeout: r.timeoutMs, env: r.env ?? SCRIPTLET_ENV, maxBuffer: o.maxOutput ?? MAX_OUTPUT });
         if (res.error) throw new HostError('E_SANDBOX', `${a[0]}: ${res.error.message}`, { cause: res.error });
@@ -255,7 +270,7 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
       o.signal?.removeEventListener('abort', kill);
       if (closed) return;
       closed = true;
-      child.stdin?.end(); // busybox cat sees EOF and exits; bwrap's init and the namespaces go with it
+      child.stdin?.end(); // busybox cat (the namespace's init) sees EOF and exits; the namespaces go with it
       const timer = setTimeout(kill, 5000);
       await exited;
       clearTimeout(timer);

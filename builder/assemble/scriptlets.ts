@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, unlinkSync, writeSync, constants as fsc } from 'node:fs';
 import { runInSandbox, runInSandboxSync, SCRIPTLET_ENV, type SandboxResult } from '../../kernel/sandbox.js';
 import { openSandboxSession, type SandboxSession } from '../../kernel/sandbox-session.js';
+import { SESSION_ENDED } from '../../kernel/sandbox-server.js';
 import type { Logger } from '../context.js';
 import type { LuaRuntime } from './lua/runtime.js';
 import { DEFAULT_MACROS } from './lua/macros.js';
@@ -91,10 +92,19 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
       try {
         temp = s.body.trim() ? writeTemp(s.body) : undefined;
         const argv = [...s.prog, ...(temp ? [temp] : []), ...args.map(String)];
-        const sess = await openSession();
-        const r: SandboxResult = sess
-          ? await sess.run({ argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal })
-          : await runInSandbox({ root: o.root, argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal });
+        const inSession = async (): Promise<SandboxResult> => {
+          const sess = await openSession();
+          return sess
+            ? await sess.run({ argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal })
+            : await runInSandbox({ root: o.root, argv, input: opts.stdin, timeoutMs: o.timeoutMs, signal: o.signal });
+        };
+        // The session ended under the previous script (it rebooted the pid namespace): this
+        // one never started, so it runs once more, in a new session.
+        const r = await inSession().catch((e: { code?: string }) => {
+          if (e?.code !== SESSION_ENDED) throw e;
+          [session, opening] = [undefined, undefined];
+          return inSession();
+        });
         return { ...base, ok: r.code === 0, exitCode: r.code, output: clip(r.stdout + r.stderr) };
       } catch (e) {
         return { ...base, ok: false, exitCode: -1, output: (e as Error).message };

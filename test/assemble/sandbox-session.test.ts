@@ -19,7 +19,7 @@ describe('sandbox session argv', () => {
   });
 });
 
-const canRun = IS_ROOT && tools('bwrap', 'nsenter', 'setsid', 'busybox');
+const canRun = IS_ROOT && tools('bwrap', 'nsenter', 'setsid', 'busybox', 'perl');
 
 describe.skipIf(!canRun)('sandbox session', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -54,13 +54,17 @@ describe.skipIf(!canRun)('sandbox session', () => {
     expect(existsSync(join(root, 'etc/evil'))).toBe(false);
   });
 
-  it('notices when a script killed the session, and never enters a pid that is no longer its holder', async () => {
+  it('notices when a script ended the session, and never enters a pid that is no longer its holder', async () => {
     const doomed = await openSandboxSession({ root });
     expect(doomed.alive()).toBe(true);
-    await doomed.run({ argv: ['/bin/sh', '-c', 'kill -9 2'] }).catch(() => undefined); // the holder is pid 2 inside
+    // The holder is the namespace's init (pid 1 inside): signals from inside do not reach it.
+    expect(await doomed.run({ argv: ['/bin/sh', '-c', 'kill -9 1; kill -9 -1; echo alive'] })).toMatchObject({ code: 0, stdout: 'alive\n' });
+    expect(doomed.alive()).toBe(true);
+    // reboot(2) inside a pid namespace kills its init, and the namespace with it.
+    await doomed.run({ argv: ['/bin/busybox', 'reboot', '-f'] }).catch(() => undefined);
     await new Promise((res) => setTimeout(res, 200));
     expect(doomed.alive()).toBe(false);
-    await expect(doomed.run({ argv: ['/bin/true'] })).rejects.toMatchObject({ code: 'E_SANDBOX' });
+    await expect(doomed.run({ argv: ['/bin/true'] })).rejects.toMatchObject({ code: 'E_SANDBOX_ENDED' });
     await doomed.close();
   });
 
@@ -81,6 +85,6 @@ describe.skipIf(!canRun)('sandbox session', () => {
     await other.close();
     expect(lstatSync(join(root, 'dev')).isDirectory()).toBe(true);
     expect(readdirSync(join(root, 'dev'))).toEqual([]);
-    await expect(other.run({ argv: ['/bin/true'] })).rejects.toMatchObject({ code: 'E_SANDBOX' });
+    await expect(other.run({ argv: ['/bin/true'] })).rejects.toMatchObject({ code: 'E_SANDBOX_ENDED' });
   });
 });
