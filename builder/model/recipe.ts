@@ -54,6 +54,8 @@ export interface Recipe {
   packages: string[];
   exclude: string[];
   weakDeps: boolean;
+  /** dnf's `best`: the newest candidate or an error (true), or older versions when the newest is broken (false); unset = the distro's dnf.conf. */
+  best?: boolean;
   /** platformId: dnf's module_platform_id ("platform:el9"); unset = derived from distro. */
   modules: { enable: string[]; disable: string[]; platformId?: string };
   /** Additional arches besides the base arch and noarch (e.g. i686 for multilib). */

@@ -126,7 +126,7 @@ export async function resolveFresh(recipe: Recipe, repos: RecipeRepo[], open: (r
   // runs again — and may reach new packages with new paths. Each round learns new paths.
   const looked = new Set<string>(fileOwners.keys());
   for (;;) {
-    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, best: dnfBest(recipe.distro), environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
+    res = resolver.resolve({ specs: recipe.packages, exclude: recipe.exclude, weakDeps: recipe.weakDeps, best: recipe.best ?? dnfBest(recipe.distro), environmentDefaultOptions: usesDnf5(recipe.distro) }, { hidden, pins });
     if (!res.needFiles) break;
     const paths = res.needFiles.filter((p) => !looked.has(p));
     if (!paths.length) throw new BuilderError('E_INTERNAL', `file owners still missing after reading filelists: ${res.needFiles.slice(0, 5).join(', ')}`);

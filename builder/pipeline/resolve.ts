@@ -70,6 +70,7 @@ function resultKey(recipe: Recipe, repos: RecipeRepo[], repomds: string[], lock:
     packages: recipe.packages,
     exclude: recipe.exclude,
     weakDeps: recipe.weakDeps,
+    best: recipe.best ?? null,
     modules: recipe.modules,
     pins: lock?.packages.map((p) => [p.name, p.epoch, p.version, p.release, p.arch, p.repo]) ?? [],
   };

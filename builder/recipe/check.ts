@@ -211,6 +211,7 @@ export async function checkRecipe(input: CheckInput): Promise<{ recipe?: Recipe;
     packages,
     exclude: strings('exclude'),
     weakDeps: val<boolean | null>('weak_deps') ?? true,
+    ...(typeof val<boolean | null>('best') === 'boolean' ? { best: val<boolean>('best') } : {}),
     modules,
     multilibArches,
     hooks,

@@ -59,6 +59,7 @@ const overlayProps = {
   packages: strList,
   exclude: strList,
   weak_deps: { type: ['boolean', 'null'] },
+  best: { type: ['boolean', 'null'] },
   modules: {
     type: 'object',
     additionalProperties: false,

@@ -72,6 +72,17 @@ describe.skipIf(!tools('dnf', 'rpmbuild', 'createrepo_c'))('vzbuild resolve', ()
     expect(el?.message).toContain('nothing provides tool-missing-dep needed by tool-2.0-1.noarch');
     const fedora = await resolveRecipe(await recipeFor('fedora', '41'), ctx);
     expect(fedora.lock.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['tool-1.0']);
+    // A recipe's `best:` overrides the distro's default, both ways (and is part of the cached answer's key).
+    const override = async (id: string, release: string, best: boolean) => {
+      const r = await recipeFor(id, release);
+      writeFileSync(r.file, readFileSync(r.file, 'utf8') + `best: ${best}\n`);
+      return loadRecipe(r.file, ctx);
+    };
+    const elNoBest = await override('rhel', '9', false);
+    expect(elNoBest.best).toBe(false);
+    expect((await resolveRecipe(elNoBest, ctx)).lock.packages.map((p) => `${p.name}-${p.version}`)).toEqual(['tool-1.0']);
+    const fedoraBest = await override('fedora', '41', true);
+    expect((await resolveRecipe(fedoraBest, ctx).then(() => undefined, (e: Error & { code?: string }) => e))?.code).toBe('E_UNSOLVABLE');
     // dnf agrees on both
     const [best, nobest] = [true, false].map((b) => dnfBatch({ repos: { gen: dir }, weak: true, best: b, requests: [['tool']] })[0]);
     expect(best.ok).toBe(false);
