@@ -3,7 +3,7 @@
 // rpm's view of a finished root.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCtx, type Ctx, type Logger } from '../../builder/context.js';
 import type { Lockfile } from '../../builder/model/lockfile.js';
@@ -11,6 +11,15 @@ import type { Recipe } from '../../builder/model/recipe.js';
 import { resolveSettings } from '../../builder/settings.js';
 import type { AssembleInput } from '../../builder/assemble/types.js';
 import { dnfResolve, RHEL6 } from '../helpers/stub-repo.js';
+
+/** A root whose only program is the host's static busybox, with these applets in /bin (sandbox tests). */
+export function busyboxRoot(root: string, applets: string[]): string {
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'etc'));
+  copyFileSync(realpathSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim()), join(root, 'bin/busybox'));
+  for (const a of applets) symlinkSync('busybox', join(root, 'bin', a));
+  return root;
+}
 
 export function rpmFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.rpm')).sort().map((f) => join(dir, f));

@@ -5,13 +5,14 @@
 // outlive a command (timeouts, aborts, strays) or a session (a script killing everything
 // it can see). Security regressions for issue 5.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScriptletRunner } from '../../builder/assemble/scriptlets.js';
 import { encodeRequest, SERVER_NAMESPACES, startCommandServer } from '../../kernel/sandbox-server.js';
 import { openSandboxSession, type SandboxSession } from '../../kernel/sandbox-session.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
+import { busyboxRoot } from './fixtures.js';
 
 describe('command server requests', () => {
   it('refuses what exec(2) could not carry instead of changing it', () => {
@@ -35,10 +36,7 @@ describe.skipIf(!canRun)('sandbox command server', () => {
   beforeAll(async () => {
     tmp = tempDir('vzbuild-server-');
     root = join(tmp.path, 'root');
-    mkdirSync(join(root, 'bin'), { recursive: true });
-    mkdirSync(join(root, 'etc'));
-    copyFileSync(realpathSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim()), join(root, 'bin/busybox'));
-    for (const a of ['sh', 'yes', 'sleep', 'cat', 'env', 'head', 'kill', 'grep', 'sort', 'tr', 'setsid', 'ln', 'printf']) symlinkSync('busybox', join(root, 'bin', a));
+    busyboxRoot(root, ['sh', 'yes', 'sleep', 'cat', 'env', 'head', 'kill', 'grep', 'sort', 'tr', 'setsid', 'ln', 'printf']);
     s = await openSandboxSession({ root, maxOutput: 1 << 20 });
   });
   afterAll(async () => {

@@ -2,12 +2,12 @@
 // nsenter on a root whose only program is a static busybox: commands run contained as
 // runInSandbox runs them, and what a command leaves running is killed when it returns
 // (security regression for issue 5: nothing may change the tree behind the checkout).
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enterArgv, openSandboxSession, SESSION_BUSYBOX, sessionArgv, type SandboxSession } from '../../kernel/sandbox-session.js';
 import { IS_ROOT, tempDir, tools } from '../helpers/env.js';
+import { busyboxRoot } from './fixtures.js';
 
 describe('sandbox session argv', () => {
   it('binds busybox into the private /dev, after --dev, and enters every namespace', () => {
@@ -28,10 +28,7 @@ describe.skipIf(!canRun)('sandbox session', () => {
   beforeAll(async () => {
     tmp = tempDir('vzbuild-session-');
     root = join(tmp.path, 'root');
-    mkdirSync(join(root, 'bin'), { recursive: true });
-    mkdirSync(join(root, 'etc'));
-    copyFileSync(realpathSync(execFileSync('which', ['busybox'], { encoding: 'utf8' }).trim()), join(root, 'bin/busybox'));
-    for (const a of ['sh', 'sleep', 'ln', 'hostname', 'cat', 'pwd']) symlinkSync('busybox', join(root, 'bin', a));
+    busyboxRoot(root, ['sh', 'sleep', 'ln', 'hostname', 'cat', 'pwd']);
     s = await openSandboxSession({ root });
   });
   afterAll(async () => {
