@@ -4,9 +4,8 @@
 // entry records when it was last used (its mtime: set on write, refreshed on each hit by
 // touchUsed), and gc removes what no live root needs and nothing has used for --max-age
 // days. Knows nothing about distros: directories, names and times in, counts out.
-import { lstat, readdir, readlink, rm, unlink, utimes } from 'node:fs/promises';
+import { lstat, readdir, readlink, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrno } from '../builder/errors.js';
 import { pathExists as exists, unlinkQuiet } from './atomic.js';
 import type { PackageCache } from './packages.js';
 
@@ -38,14 +37,8 @@ async function names(dir: string): Promise<string[]> {
 
 /** Remove `path` (a file, or with `tree` a directory) unless dry; count it in `r`. */
 async function drop(path: string, size: number, r: PruneResult, dryRun: boolean, tree = false): Promise<void> {
-  if (!dryRun) {
-    try {
-      if (tree) await rm(path, { recursive: true, force: true });
-      else await unlink(path);
-    } catch (e) {
-      if (!isErrno(e, 'ENOENT')) throw e; // gone meanwhile: someone else pruned it
-    }
-  }
+  // Gone meanwhile (someone else pruned it) is fine either way.
+  if (!dryRun) await (tree ? rm(path, { recursive: true, force: true }) : unlinkQuiet(path));
   r.removed++;
   r.bytes += size;
 }
@@ -80,7 +73,8 @@ export async function prunePackages(c: PackageCache, o: PrunePackagesOptions): P
   const dry = o.dryRun ?? false;
   const r = empty();
   const gone = new Set<string>();
-  for (const n of await names(c.dir)) {
+  const listed = await names(c.dir);
+  for (const n of listed) {
     const m = RPM_RE.exec(n);
     if (!m) continue;
     const st = await lstat(join(c.dir, n)).catch(() => undefined);
@@ -95,7 +89,7 @@ export async function prunePackages(c: PackageCache, o: PrunePackagesOptions): P
   // What only pointed at a removed package: checksum aliases for sha1/sha512 repos
   // (by-<algo>/<hex> -> ../<sha256>.rpm) and signature marks (verified/<sha256>.<fpr>).
   const alive = async (sha: string) => !gone.has(sha) && (await exists(join(c.dir, `${sha}.rpm`)));
-  for (const n of await names(c.dir)) {
+  for (const n of listed) {
     if (!n.startsWith('by-')) continue;
     for (const a of await names(join(c.dir, n))) {
       const target = await readlink(join(c.dir, n, a)).catch(() => '');

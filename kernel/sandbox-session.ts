@@ -55,10 +55,8 @@ export interface SessionRun {
 export interface SandboxSession {
   /** False once the session has ended (closed, or its holder was killed from inside). */
   alive(): boolean;
-  /** How commands enter: the command server, or nsenter per command (its fallback). */
+  /** How commands enter: the command server, or nsenter per command (noServer). */
   readonly via: 'server' | 'nsenter';
-  /** Why the command server is not used (when via is 'nsenter'). */
-  readonly viaReason?: string;
   run(r: SessionRun): Promise<SandboxResult>;
   runSync(r: SessionRun): SandboxResult;
   close(): Promise<void>;
@@ -191,23 +189,18 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   };
 
   let server: CommandServer | undefined;
-  let viaReason = o.noServer ? 'not wanted' : undefined;
   const stopServer = () => server?.close();
   let perl: string | undefined;
   if (!o.noServer) {
     perl = await which('perl', hostEnv);
-    if (perl)
-      server = await startCommandServer(holder, nsLinks, hostEnv, perl).catch((e: Error) => {
-        viaReason = e.message;
-        return undefined;
-      });
-    if (!server) {
+    const failed = perl ? await startCommandServer(holder, nsLinks, hostEnv, perl).then((s) => void (server = s), (e: Error) => e.message) : 'perl is not on PATH';
+    if (failed !== undefined) {
       // Without it, nsenter's commands would keep CAP_SYS_PTRACE beside the holder: the
       // caller runs each command in a bwrap of its own instead.
       end();
       await exited;
       o.signal?.removeEventListener('abort', kill);
-      throw new HostError('E_SANDBOX', `no sandbox command server for ${o.root}: ${perl ? viaReason : 'perl is not on PATH'}`);
+      throw new HostError('E_SANDBOX', `no sandbox command server for ${o.root}: ${failed}`);
     }
     o.signal?.addEventListener('abort', stopServer, { once: true });
   }
@@ -221,7 +214,6 @@ export async function openSandboxSession(o: SessionOptions): Promise<SandboxSess
   let busy = false;
   return {
     via: server ? 'server' : 'nsenter',
-    viaReason,
     alive() {
       try {
         check();

@@ -41,10 +41,7 @@ export function createScriptletRunner(o: ScriptletRunnerOptions): ScriptletRunne
     // A script may have killed the session from inside: start another.
     if (session && !session.alive()) [session, opening] = [undefined, undefined];
     return (opening ??= openSandboxSession({ root: o.root, signal: o.signal }).then(
-      (s) => {
-        if (s.via !== 'server') o.log?.debug(`scriptlets enter the sandbox with nsenter each (slower): ${s.viaReason}`);
-        return (session = s);
-      },
+      (s) => (session = s),
       (e: Error) => {
         o.log?.warn(`scriptlets get one sandbox each (slower): ${e.message}`);
         return undefined;
